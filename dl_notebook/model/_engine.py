@@ -1,0 +1,134 @@
+"""Shape inference, Keras graph building and all-or-nothing edits for a Network.
+
+Each placed layer spec holds its Keras layers, the input shapes they were
+built for, its output shape and, while its part of the graph is unchanged,
+its output ``KerasTensor``. An edit marks the layers it touched as dirty;
+:func:`propagate` then walks the layers after them in topological order:
+
+* a layer whose input shapes did not change keeps its Keras layers (so its
+  trained weights) and its output shape; only its tensor is dropped;
+* a layer whose input shapes changed is called symbolically to learn its
+  new output shape; it keeps its Keras layers when they accept the new
+  shapes and gets fresh ones when they do not.
+
+Tensors are rebuilt lazily by :func:`build_tensors` when a Keras model is
+asked for, so a chain of edits costs one symbolic call per changed layer.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from .._keras import keras
+from ..errors import DLError, ShapeError
+from .layers.base import fmt_shape
+
+
+def _shapes_text(in_shapes):
+    return " and ".join(fmt_shape(s) for s in in_shapes) or "no input"
+
+
+def _call(spec, layers, tensors, in_shapes):
+    try:
+        out, trace = spec._run(layers, tensors)
+    except DLError:
+        raise
+    except Exception as err:  # Keras' own shape checks
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ShapeError(
+            f"{spec._where()} cannot take input of shape {_shapes_text(in_shapes)} ({reason}); "
+            f"check the layers before it."
+        ) from err
+    return out, trace
+
+
+def place(net, spec):
+    """Make (or fit) the Keras layers of *spec* for its inputs and learn its output shape.
+
+    A spec that already has Keras layers keeps them when they still accept
+    the new input shapes (a convolution after a new pooling layer keeps its
+    kernels); else it gets fresh ones. Calls the layers on the inputs'
+    tensors when all of them are current, so the tensor is ready for
+    ``to_keras``; else on placeholders.
+    """
+    k = keras()
+    sources = [net._specs[name] for name in spec._inputs]
+    in_shapes = [s._shape for s in sources]
+    spec._check(in_shapes)
+    live = all(s._tensor is not None for s in sources)
+    if live:
+        tensors = [s._tensor for s in sources]
+    else:
+        tensors = [k.KerasTensor(s._shape, dtype=s._dtype) for s in sources]
+    layers = spec._layers
+    result = None
+    if layers is not None and [len(s) for s in in_shapes] == [len(s) for s in spec._in_shapes]:
+        try:
+            result = spec._run(layers, tensors)
+        except Exception:  # built for other sizes: fresh layers below
+            result = None
+    if result is None:
+        layers = spec._make_layers(in_shapes, spec._layers is not None)
+        result = _call(spec, layers, tensors, in_shapes)
+    out, trace = result
+    if isinstance(out, (list, tuple)):
+        raise ShapeError(f"{spec._where()} returns several tensors; networks take one per layer.")
+    spec._layers = layers
+    spec._in_shapes = in_shapes
+    spec._shape = tuple(out.shape)
+    spec._dtype = out.dtype
+    spec._trace = trace
+    spec._tensor = out if live else None
+
+
+def propagate(net, dirty):
+    """Bring shapes up to date after an edit that touched the layers in *dirty*."""
+    dirty = set(dirty)
+    if not dirty:
+        return
+    pos = {name: i for i, name in enumerate(net._order)}
+    first = min(pos[name] for name in dirty)
+    changed = set()  # layers whose output tensor is no longer current
+    for name in net._order[first:]:
+        spec = net._specs[name]
+        inputs = spec._inputs
+        if name not in dirty and not any(i in changed for i in inputs):
+            continue
+        changed.add(name)
+        spec._tensor = None
+        in_shapes = [net._specs[i]._shape for i in inputs]
+        if spec._layers is not None and in_shapes == spec._in_shapes:
+            continue
+        place(net, spec)
+
+
+def build_tensors(net):
+    """Rebuild the output tensors that edits dropped; return the model inputs and outputs."""
+    for name in net._order:
+        spec = net._specs[name]
+        if spec._tensor is None:
+            tensors = [net._specs[i]._tensor for i in spec._inputs]
+            spec._tensor, spec._trace = spec._run(spec._layers, tensors)
+    inputs = [net._specs[name]._model_input for name in net.input_names]
+    outputs = [net._specs[name]._tensor for name in net.output_names]
+    return inputs, outputs
+
+
+@contextmanager
+def transaction(net):
+    """Undo every change to *net* when the block raises: edits are all or nothing."""
+    order = list(net._order)
+    specs = dict(net._specs)
+    states = {name: dict(vars(spec), _inputs=list(spec._inputs)) for name, spec in specs.items()}
+    try:
+        yield
+    except BaseException:
+        for spec in net._specs.values():
+            if spec._network is net and spec.name not in states:
+                spec._network = None
+        net._order, net._specs = order, specs
+        for name, spec in specs.items():
+            spec.__dict__.clear()
+            spec.__dict__.update(states[name])
+        raise
+    net._version += 1

@@ -1,0 +1,361 @@
+"""The base of dl_notebook layer specs, and the wrapper for plain Keras layers.
+
+A layer spec (``dn.layers.Conv2d(6, 5)``) is a small, readable description
+of one node of a :class:`~dl_notebook.Network`. When the network places it,
+the spec makes the Keras layers that implement it: a *primary* layer named
+exactly like the node (``conv1``) and, where the spec asks for them, helper
+layers named after it (``conv1_dropout``, ``fc1_flatten``). The Keras
+objects are kept across edits, so trained weights survive an edit elsewhere
+in the network.
+"""
+
+from __future__ import annotations
+
+from ..._keras import keras
+from ...errors import InvalidArgumentError, ShapeError
+
+__all__ = ["Layer", "KerasLayer"]
+
+_ACTIVATIONS = {
+    "identity": None,
+    "linear": None,
+    "none": None,
+    "relu": "relu",
+    "relu6": "relu6",
+    "softmax": "softmax",
+    "sigmoid": "sigmoid",
+    "logistic": "sigmoid",
+    "tanh": "tanh",
+    "elu": "elu",
+    "selu": "selu",
+    "gelu": "gelu",
+    "swish": "silu",
+    "silu": "silu",
+    "mish": "mish",
+    "softplus": "softplus",
+    "softsign": "softsign",
+    "leaky": "leaky_relu",
+    "leakyrelu": "leaky_relu",
+    "leaky_relu": "leaky_relu",
+    "exp": "exponential",
+    "exponential": "exponential",
+    "hard_sigmoid": "hard_sigmoid",
+    "hard_swish": "hard_silu",
+}
+
+# Keras class name -> colour category of the DAG view.
+_KINDS = {
+    "input": ("InputLayer",),
+    "conv": ("Conv", "DepthwiseConv", "SeparableConv"),
+    "pool": ("Pooling",),
+    "dense": ("Dense", "EinsumDense"),
+    "norm": ("Normalization", "Rescaling"),
+    "merge": ("Add", "Concatenate", "Multiply", "Average", "Maximum", "Minimum", "Subtract", "Dot"),
+    "activation": ("Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax"),
+    "dropout": ("Dropout", "GaussianNoise"),
+    "reshape": ("Flatten", "Reshape", "Permute", "RepeatVector", "Padding", "Cropping",
+                "UpSampling", "Resizing"),
+    "recurrent": ("LSTM", "GRU", "RNN", "Bidirectional"),
+    "embedding": ("Embedding",),
+}
+
+
+def keras_kind(layer) -> str:
+    """Colour category of a Keras layer, from its class name."""
+    cls = type(layer).__name__
+    if cls in ("Functional", "Sequential", "Model"):
+        return "other"
+    for kind, marks in _KINDS.items():
+        if any(m in cls for m in marks):
+            return kind
+    return "other"
+
+
+def check_activation(act, *, default=None, where="layer"):
+    """Return the Keras name of a DLPy/Keras activation, or None for identity.
+
+    ``"auto"`` means the layer's own default. Callables pass through.
+    """
+    if act == "auto":
+        act = default
+    if act is None or callable(act):
+        return act
+    if not isinstance(act, str) or act.lower() not in _ACTIVATIONS:
+        names = ", ".join(sorted(_ACTIVATIONS))
+        raise InvalidArgumentError(f"{where}: unknown activation {act!r}; use one of {names}.")
+    return _ACTIVATIONS[act.lower()]
+
+
+def check_rate(rate, where):
+    """Validate a dropout rate (0 or None for none)."""
+    if rate is None:
+        return 0.0
+    if not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+        raise InvalidArgumentError(f"{where}: dropout must be a number in [0, 1); got {rate!r}.")
+    return float(rate)
+
+
+def check_positive_int(value, what, where):
+    """Validate a positive integer argument."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidArgumentError(f"{where}: {what} must be a positive integer; got {value!r}.")
+    return value
+
+
+def check_name(name):
+    """Validate a layer name (None lets the network choose one)."""
+    if name is None:
+        return None
+    if not isinstance(name, str) or not name or "/" in name:
+        raise InvalidArgumentError(
+            f"Layer names must be non-empty strings without '/'; got {name!r}."
+        )
+    return name
+
+
+def fmt_shape(shape) -> str:
+    """``(None, 32, 32, 6)`` -> ``"(32, 32, 6)"``: the batch axis dropped, for messages."""
+    if shape is None:
+        return "(?)"
+    if shape and isinstance(shape[0], (tuple, list)):
+        return ", ".join(fmt_shape(s) for s in shape)
+    return str(tuple(shape)[1:])
+
+
+def shape_of(x):
+    """Shape of a tensor, or list of shapes of a list of tensors."""
+    if isinstance(x, (list, tuple)):
+        return [tuple(t.shape) for t in x]
+    return tuple(x.shape)
+
+
+def chain(layers, x):
+    """Call *layers* one after the other on *x*; return (output, trace)."""
+    trace = []
+    for layer in layers:
+        y = layer(x)
+        trace.append((layer, shape_of(x), shape_of(y)))
+        x = y
+    return x, trace
+
+
+class Layer:
+    """Base class of the dl_notebook layer specs.
+
+    Subclasses set ``prefix`` (used for automatic names such as ``conv1``),
+    ``kind`` (the colour category in the DAG view) and the number of
+    inputs they take, and implement :meth:`_make_layers`. Everything a
+    network knows about a placed layer (its inputs, output shape and Keras
+    layers) lives on the spec, so ``net["conv1"]`` tells all of it.
+
+    Args:
+        name: the layer's name in the network; chosen automatically when
+            omitted.
+
+    Example:
+        >>> import dl_notebook as dn
+        >>> conv = dn.layers.Conv2d(8, 3, name="conv1")
+        >>> conv.name
+        'conv1'
+    """
+
+    prefix = "layer"
+    kind = "other"
+    scope = ""  # the nested Keras model a layer was imported from
+    min_inputs = 1
+    max_inputs = 1
+
+    def __init__(self, name=None, **config):
+        self.name = check_name(name)
+        self._config = config
+        self._network = None
+        self._inputs: list[str] = []
+        self._layers = None  # Keras layers, primary first
+        self._in_shapes = None  # input shapes the Keras layers were built for
+        self._shape = None  # output shape, batch axis included
+        self._dtype = None
+        self._tensor = None  # output KerasTensor in the network's current graph
+        self._trace = []  # (keras layer, input shape(s), output shape) per call
+
+    # -- what subclasses implement ------------------------------------------------
+    def _make_layers(self, in_shapes, fresh):
+        """Return new Keras layers for inputs of *in_shapes* (primary first)."""
+        raise NotImplementedError
+
+    def _check(self, in_shapes):
+        """Raise ShapeError with a clear sentence when *in_shapes* cannot work."""
+
+    def _run(self, layers, tensors):
+        """Call *layers* in a chain on *tensors*; return (output, trace)."""
+        return chain(layers, tensors[0] if len(tensors) == 1 else list(tensors))
+
+    # -- what users read ----------------------------------------------------------
+    @property
+    def type_name(self) -> str:
+        """The layer type shown in summaries and the DAG view."""
+        return type(self).__name__
+
+    @property
+    def inputs(self) -> list[str]:
+        """Names of the layers that feed this one, in call order."""
+        return list(self._inputs)
+
+    @property
+    def output_shape(self):
+        """Output shape with the batch axis (``None``) first; None before placing."""
+        return self._shape
+
+    @property
+    def keras_layers(self) -> list:
+        """The Keras layers that implement this spec (primary first)."""
+        return list(self._layers or [])
+
+    @property
+    def keras_layer(self):
+        """The primary Keras layer, named like the spec."""
+        if not self._layers:
+            raise InvalidArgumentError(
+                f"Layer {self.name!r} has no Keras layer yet; add it to a network first."
+            )
+        return self._layers[0]
+
+    @property
+    def activation(self):
+        """Activation name or None for identity."""
+        return self._config.get("act")
+
+    @property
+    def trainable(self) -> bool:
+        """False when the layer is frozen."""
+        return all(getattr(layer, "trainable", True) for layer in self._layers or [])
+
+    @trainable.setter
+    def trainable(self, value: bool):
+        for layer in self._layers or []:
+            if hasattr(layer, "trainable"):
+                layer.trainable = bool(value)
+
+    def count_params(self) -> int:
+        """Number of weights of this layer."""
+        return sum(
+            layer.count_params() for layer in self._layers or [] if getattr(layer, "built", False)
+        )
+
+    def get_weights(self) -> list:
+        """Weights of all the spec's Keras layers, as NumPy arrays."""
+        return [w for layer in self._layers or [] for w in layer.get_weights()]
+
+    def set_weights(self, weights) -> None:
+        """Set the weights returned by :meth:`get_weights`."""
+        weights = list(weights)
+        for layer in self._layers or []:
+            n = len(layer.weights)
+            layer.set_weights(weights[:n])
+            weights = weights[n:]
+
+    def __repr__(self):
+        args = [f"name={self.name!r}"] if self.name else []
+        args += [f"{k}={v!r}" for k, v in self._config.items() if v is not None]
+        return f"{type(self).__name__}({', '.join(args)})"
+
+    # -- helpers for subclasses -----------------------------------------------------
+    def _where(self) -> str:
+        return f"Layer {self.name!r} ({self.type_name})" if self.name else self.type_name
+
+    def _needs_rank(self, in_shape, ranks, what):
+        if len(in_shape) not in ranks:
+            raise ShapeError(
+                f"{self._where()} needs {what} but gets input of shape "
+                f"{fmt_shape(in_shape)}; add a Reshape or Flatten before it."
+            )
+
+    def _post(self, layers, *, act=None, dropout=0.0):
+        """Append an Activation and a Dropout helper layer where asked."""
+        k = keras()
+        if act is not None:
+            layers.append(k.layers.Activation(act, name=f"{self.name}_act"))
+        if dropout:
+            layers.append(k.layers.Dropout(dropout, name=f"{self.name}_dropout"))
+        return layers
+
+
+class _Ref:
+    """Where an input tensor goes in a recorded Keras call."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index):
+        self.index = index
+
+
+class KerasLayer(Layer):
+    """A plain Keras layer (or operation) placed in a network as it is.
+
+    ``net.add(keras.layers.Dropout(0.2))`` wraps the layer in a KerasLayer;
+    it keeps Keras semantics (a raw ``keras.layers.Dense`` after a
+    convolution does not flatten). Layers imported by
+    :meth:`Network.from_keras` also remember how Keras called them.
+
+    Args:
+        layer: the ``keras.layers.Layer`` (or ``keras.Operation``).
+        name: the node name; defaults to ``layer.name``.
+
+    Example:
+        >>> import keras, dl_notebook as dn
+        >>> dn.layers.KerasLayer(keras.layers.Dropout(0.2, name="drop")).name
+        'drop'
+    """
+
+    min_inputs = 1
+    max_inputs = None
+
+    def __init__(self, layer, *, name=None, call=None):
+        super().__init__(name=name or layer.name)
+        self._source = layer
+        self._call_spec = call  # (args, kwargs) with _Ref placeholders, from Keras' own call
+        self.kind = keras_kind(layer)
+
+    @property
+    def type_name(self) -> str:
+        return type(self._source).__name__
+
+    @property
+    def activation(self):
+        act = getattr(self._source, "activation", None)
+        name = getattr(act, "__name__", None) if act is not None else None
+        return None if name in (None, "linear") else name
+
+    def __repr__(self):
+        return f"KerasLayer({self._source.__class__.__name__}, name={self.name!r})"
+
+    def _make_layers(self, in_shapes, fresh):
+        if not fresh:
+            if self._source.name != self.name:
+                self._source.name = self.name
+            return [self._source]
+        layer = self._layers[0] if self._layers else self._source
+        config = layer.get_config()
+        config["name"] = self.name
+        try:
+            return [type(layer).from_config(config)]
+        except Exception as err:
+            raise ShapeError(
+                f"{self._where()} must be rebuilt for its new input shape, but "
+                f"{type(layer).__name__}.from_config failed ({err}); give it a get_config()."
+            ) from err
+
+    def _run(self, layers, tensors):
+        layer = layers[0]
+        if self._call_spec is None:
+            x = tensors[0] if len(tensors) == 1 else list(tensors)
+            y = layer(x)
+        else:
+            tree = keras().tree
+            args, kwargs = tree.map_structure(
+                lambda v: tensors[v.index] if isinstance(v, _Ref) else v,
+                self._call_spec,
+                none_is_leaf=True,
+            )
+            y = layer(*args, **kwargs)
+        shapes = [tuple(t.shape) for t in tensors]
+        return y, [(layer, shapes[0] if len(shapes) == 1 else shapes, shape_of(y))]

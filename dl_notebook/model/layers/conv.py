@@ -1,0 +1,324 @@
+"""Convolution, pooling, up-sampling and batch-normalisation layer specs."""
+
+from __future__ import annotations
+
+from ..._keras import keras
+from ...errors import InvalidArgumentError, ShapeError
+from .base import Layer, check_activation, check_positive_int, check_rate, fmt_shape
+
+__all__ = [
+    "Conv2d",
+    "Conv1d",
+    "Conv2DTranspose",
+    "Pooling",
+    "GlobalAveragePooling2D",
+    "UpSampling2D",
+    "BN",
+]
+
+
+def _pair(value, what, where):
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise InvalidArgumentError(f"{where}: {what} must be one integer or two; got {value!r}.")
+        return tuple(check_positive_int(v, what, where) for v in value)
+    return None if value is None else check_positive_int(value, what, where)
+
+
+def _padding(padding, where):
+    if padding is None:
+        return "same"
+    if padding not in ("same", "valid"):
+        raise InvalidArgumentError(f"{where}: padding must be 'same' or 'valid'; got {padding!r}.")
+    return padding
+
+
+class _Conv(Layer):
+    """Shared parts of the convolution specs."""
+
+    kind = "conv"
+    rank = 2
+
+    def __init__(self, n_filters, width=None, height=None, stride=1, padding="same", act="relu",
+                 dropout=0, include_bias=True, name=None, *, dilation=1, init="glorot_uniform",
+                 stride_horizontal=None, stride_vertical=None, **config):
+        super().__init__(name=name)
+        where = type(self).__name__
+        width = config.pop("kernel_size", width)
+        if width is None:
+            raise InvalidArgumentError(f"{where}: give the kernel size as width (e.g. {where}(16, 3)).")
+        if config:
+            raise InvalidArgumentError(f"{where}: unknown argument(s) {', '.join(config)}.")
+        width = _pair(width, "width", where)
+        if isinstance(width, tuple):
+            height, width = width
+        self.n_filters = check_positive_int(n_filters, "n_filters", where)
+        self.width = width
+        self.height = check_positive_int(height, "height", where) if height is not None else width
+        if stride_horizontal or stride_vertical:
+            stride = (stride_vertical or stride, stride_horizontal or stride)
+        self.stride = _pair(stride, "stride", where)
+        self.padding = _padding(padding, where)
+        self.act = check_activation(act, default="relu", where=where)
+        self.dropout = check_rate(dropout, where)
+        self.include_bias = bool(include_bias)
+        self.dilation = _pair(dilation, "dilation", where)
+        self.init = init
+        self._config = dict(n_filters=self.n_filters, width=self.width, height=self.height,
+                            stride=self.stride, padding=self.padding, act=self.act,
+                            dropout=self.dropout or None)
+
+    @property
+    def kernel_size(self):
+        return (self.height, self.width) if self.rank == 2 else (self.width,)
+
+    @property
+    def strides(self):
+        s = self.stride
+        return s if isinstance(s, tuple) else (s,) * self.rank
+
+    def _check(self, in_shapes):
+        (shape,) = in_shapes
+        what = "an image input (height, width, channels)" if self.rank == 2 else \
+            "a sequence input (steps, channels)"
+        self._needs_rank(shape, (self.rank + 2,), what)
+        if self.padding == "valid":
+            spatial = shape[1:-1]
+            k = self.kernel_size
+            if any(d is not None and kk > d for kk, d in zip(k, spatial)):
+                raise ShapeError(
+                    f"{self._where()}: its {'×'.join(map(str, k))} kernel is larger than its "
+                    f"{fmt_shape(shape)} input; use a smaller kernel or padding='same'."
+                )
+
+    def _conv_kwargs(self):
+        return dict(filters=self.n_filters, kernel_size=self.kernel_size, strides=self.strides,
+                    padding=self.padding, activation=self.act, use_bias=self.include_bias,
+                    kernel_initializer=self.init, name=self.name)
+
+
+class Conv2d(_Conv):
+    """2-D convolution (DLPy ``Conv2d``), optionally with activation and dropout.
+
+    Args:
+        n_filters: number of output channels.
+        width: kernel width (or ``(height, width)``).
+        height: kernel height; defaults to ``width``.
+        stride: stride, one integer or ``(vertical, horizontal)``.
+        padding: ``"same"`` (default, as in DLPy) or ``"valid"``.
+        act: activation, default ``"relu"`` as in DLPy; ``"identity"`` for none.
+        dropout: dropout rate applied after the convolution.
+        include_bias: whether the convolution has a bias.
+        name: layer name (automatic when omitted: ``conv1``, ``conv2``, ...).
+
+    Example:
+        >>> import dl_notebook as dn
+        >>> dn.layers.Conv2d(6, 5, act="relu", name="conv1").kernel_size
+        (5, 5)
+    """
+
+    prefix = "conv"
+
+    def _make_layers(self, in_shapes, fresh):
+        layer = keras().layers.Conv2D(dilation_rate=self.dilation, **self._conv_kwargs())
+        return self._post([layer], dropout=self.dropout)
+
+
+class Conv1d(_Conv):
+    """1-D convolution over a sequence (steps, channels).
+
+    Args:
+        n_filters: number of output channels.
+        width: kernel width.
+        stride: stride.
+        padding: ``"same"`` or ``"valid"``.
+        act: activation (default ``"relu"``).
+        dropout: dropout rate applied after the convolution.
+
+    Example:
+        >>> import dl_notebook as dn
+        >>> dn.layers.Conv1d(16, 3).kernel_size
+        (3,)
+    """
+
+    prefix = "conv"
+    rank = 1
+
+    def _make_layers(self, in_shapes, fresh):
+        layer = keras().layers.Conv1D(dilation_rate=self.dilation, **self._conv_kwargs())
+        return self._post([layer], dropout=self.dropout)
+
+
+class Conv2DTranspose(_Conv):
+    """Transposed 2-D convolution (DLPy ``Conv2DTranspose``), e.g. for up-sampling in U-Net.
+
+    Args:
+        n_filters: number of output channels.
+        width: kernel width; ``height`` defaults to it.
+        stride: stride (2 doubles the spatial size with ``padding="same"``).
+        act: activation (default ``"relu"``).
+
+    Example:
+        >>> import dl_notebook as dn
+        >>> dn.layers.Conv2DTranspose(8, 3, stride=2).strides
+        (2, 2)
+    """
+
+    prefix = "deconv"
+
+    def _check(self, in_shapes):
+        self._needs_rank(in_shapes[0], (4,), "an image input (height, width, channels)")
+
+    def _make_layers(self, in_shapes, fresh):
+        layer = keras().layers.Conv2DTranspose(**self._conv_kwargs())
+        return self._post([layer], dropout=self.dropout)
+
+
+class Pooling(Layer):
+    """Max or mean pooling (DLPy ``Pooling``); 1-D, 2-D or 3-D by the input's rank.
+
+    Args:
+        width: pooling window width.
+        height: window height; defaults to ``width``.
+        stride: stride; defaults to the window size, as in DLPy.
+        pool: ``"max"`` or ``"mean"`` (``"average"``/``"avg"`` also accepted).
+        padding: ``"same"`` (default, as in DLPy) or ``"valid"``.
+        dropout: dropout rate applied after pooling.
+
+    Example:
+        >>> import dl_notebook as dn
+        >>> dn.layers.Pooling(2, pool="max").pool
+        'max'
+    """
+
+    prefix = "pool"
+    kind = "pool"
+
+    def __init__(self, width=2, height=None, stride=None, pool="max", padding="same", dropout=0,
+                 name=None):
+        super().__init__(name=name)
+        where = "Pooling"
+        self.width = check_positive_int(width, "width", where)
+        self.height = check_positive_int(height, "height", where) if height else self.width
+        self.stride = _pair(stride, "stride", where)
+        pool = {"average": "mean", "avg": "mean"}.get(pool, pool)
+        if pool not in ("max", "mean"):
+            raise InvalidArgumentError(f"Pooling: pool must be 'max' or 'mean'; got {pool!r}.")
+        self.pool = pool
+        self.padding = _padding(padding, where)
+        self.dropout = check_rate(dropout, where)
+        self._config = dict(width=self.width, height=self.height, stride=self.stride,
+                            pool=self.pool, padding=self.padding, dropout=self.dropout or None)
+
+    def _sizes(self, rank):
+        window = {1: (self.width,), 2: (self.height, self.width), 3: (self.height, self.width,
+                                                                     self.width)}[rank]
+        stride = self.stride
+        if stride is None:
+            stride = window
+        elif not isinstance(stride, tuple):
+            stride = (stride,) * rank
+        return window, stride
+
+    def _check(self, in_shapes):
+        (shape,) = in_shapes
+        self._needs_rank(shape, (3, 4, 5), "a sequence, image or volume input")
+        window, _ = self._sizes(len(shape) - 2)
+        if self.padding == "valid" and any(
+            d is not None and w > d for w, d in zip(window, shape[1:-1])
+        ):
+            raise ShapeError(
+                f"{self._where()}: its {'×'.join(map(str, window))} window is larger than its "
+                f"{fmt_shape(shape)} input; use a smaller window or padding='same'."
+            )
+
+    def _make_layers(self, in_shapes, fresh):
+        rank = len(in_shapes[0]) - 2
+        window, stride = self._sizes(rank)
+        kind = "Max" if self.pool == "max" else "Average"
+        cls = getattr(keras().layers, f"{kind}Pooling{rank}D")
+        layer = cls(pool_size=window, strides=stride, padding=self.padding, name=self.name)
+        return self._post([layer], dropout=self.dropout)
+
+
+class GlobalAveragePooling2D(Layer):
+    """Average over all spatial positions: (h, w, c) -> (c,); (steps, c) -> (c,) for sequences.
+
+    Example:
+        >>> import dl_notebook as dn
+        >>> dn.layers.GlobalAveragePooling2D(name="gap").name
+        'gap'
+    """
+
+    prefix = "gap"
+    kind = "pool"
+
+    def _check(self, in_shapes):
+        self._needs_rank(in_shapes[0], (3, 4), "an image or sequence input")
+
+    def _make_layers(self, in_shapes, fresh):
+        rank = len(in_shapes[0]) - 2
+        return [getattr(keras().layers, f"GlobalAveragePooling{rank}D")(name=self.name)]
+
+
+class UpSampling2D(Layer):
+    """Repeat rows and columns: (h, w, c) -> (h*size, w*size, c).
+
+    Args:
+        size: up-sampling factor, one integer or ``(rows, cols)``.
+        interpolation: ``"nearest"`` or ``"bilinear"``.
+
+    Example:
+        >>> import dl_notebook as dn
+        >>> dn.layers.UpSampling2D(2).size
+        2
+    """
+
+    prefix = "upsample"
+    kind = "reshape"
+
+    def __init__(self, size=2, interpolation="nearest", name=None):
+        super().__init__(name=name, size=size, interpolation=interpolation)
+        self.size = _pair(size, "size", "UpSampling2D")
+        if interpolation not in ("nearest", "bilinear"):
+            raise InvalidArgumentError(
+                f"UpSampling2D: interpolation must be 'nearest' or 'bilinear'; got {interpolation!r}."
+            )
+        self.interpolation = interpolation
+
+    def _check(self, in_shapes):
+        self._needs_rank(in_shapes[0], (4,), "an image input (height, width, channels)")
+
+    def _make_layers(self, in_shapes, fresh):
+        return [keras().layers.UpSampling2D(self.size, interpolation=self.interpolation,
+                                            name=self.name)]
+
+
+class BN(Layer):
+    """Batch normalisation (DLPy ``BN``), optionally followed by an activation.
+
+    Args:
+        act: activation after normalising (default none; ``"relu"`` is common).
+        momentum: moving-average momentum.
+        epsilon: small constant added to the variance.
+
+    Example:
+        >>> import dl_notebook as dn
+        >>> dn.layers.BN(act="relu").act
+        'relu'
+    """
+
+    prefix = "bn"
+    kind = "norm"
+
+    def __init__(self, act=None, name=None, momentum=0.99, epsilon=1e-3):
+        super().__init__(name=name)
+        self.act = check_activation(act, default=None, where="BN")
+        self.momentum = momentum
+        self.epsilon = epsilon
+        self._config = dict(act=self.act)
+
+    def _make_layers(self, in_shapes, fresh):
+        layer = keras().layers.BatchNormalization(momentum=self.momentum, epsilon=self.epsilon,
+                                                  name=self.name)
+        return self._post([layer], act=self.act)

@@ -1,0 +1,35 @@
+"""A Network that connects each new layer to the last one."""
+
+from __future__ import annotations
+
+from .network import Network
+
+__all__ = ["Sequential"]
+
+
+class Sequential(Network):
+    """A network built layer after layer (DLPy ``Sequential``).
+
+    ``add(layer)`` connects the new layer to the last layer; ``inputs=``
+    still makes branches, so a Sequential can grow residual connections.
+
+    Args:
+        layers: layers to add in order.
+        name: the network's name.
+
+    Example:
+        >>> import dl_notebook as dn
+        >>> net = dn.Sequential(name="lenet")
+        >>> net.add(dn.layers.InputLayer(shape=(32, 32, 1)))
+        >>> net.add(dn.layers.Conv2d(6, 5, act="relu", name="conv1"))
+        >>> net.add(dn.layers.Pooling(2, pool="max"))
+        >>> net.add(dn.layers.Dense(84, act="relu"))
+        >>> net.add(dn.layers.OutputLayer(10, act="softmax"))
+        >>> net.layer_names
+        ['input1', 'conv1', 'pool1', 'fc1', 'output1']
+    """
+
+    _chains = True
+
+    def __init__(self, layers=None, name=None):
+        super().__init__(name=name, layers=layers)
