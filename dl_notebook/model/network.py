@@ -346,6 +346,8 @@ class Network:
 
         return summary_table(self)
 
+    print_summary = summary  # DLPy name
+
     def to_dag(self):
         """The network as a plain :class:`~dl_notebook.graph.Dag` (names, types, shapes, edges)."""
         from ..graph import Dag, DagNode

@@ -71,6 +71,9 @@ def summary_table(net):
                   "FLOPs": int(df["FLOPs"].sum())})
     df = pd.concat([df, pd.DataFrame([total], columns=COLUMNS)], ignore_index=True)
     df = df.astype({"Number of Parameters": "int64", "FLOPs": "int64"})
+    for col in ("Layer Id", "Type", "Kernel Size", "Stride", "Activation", "Output Size",
+                "Trainable"):
+        df[col] = df[col].astype(object).where(df[col].notna(), None)
     df.attrs.update(total_params=total_params, trainable_params=trainable,
                     non_trainable_params=total_params - trainable, flops=int(total["FLOPs"]))
     return df

@@ -1,0 +1,77 @@
+"""The input contract of the graph package: a network as a plain DAG.
+
+A :class:`Dag` holds named nodes in a topological order and edges between them
+by name. It is what ``Network.to_dag()`` returns and what
+:class:`~dl_notebook.graph.DagView` draws. It knows nothing of Keras.
+
+Example:
+    >>> from dl_notebook.graph import Dag, DagNode
+    >>> dag = Dag("tiny", [DagNode("x", "Input", "input", (28, 28, 1), 0),
+    ...                    DagNode("fc", "Dense", "output", (10,), 7850)],
+    ...           [("x", "fc")])
+    >>> len(dag.nodes), dag.edges
+    (2, [('x', 'fc')])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["DagNode", "Dag", "KINDS"]
+
+KINDS = (
+    "input",
+    "conv",
+    "pool",
+    "dense",
+    "norm",
+    "merge",
+    "activation",
+    "dropout",
+    "reshape",
+    "recurrent",
+    "embedding",
+    "output",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class DagNode:
+    """One layer of a network, as the graph package sees it.
+
+    Args:
+        name: unique layer name.
+        type: display type, e.g. ``"Conv2d"``, ``"BatchNormalization"``, ``"Res"``.
+        kind: colour category, one of :data:`KINDS`.
+        shape: output shape without the batch dimension, e.g. ``(32, 32, 6)``; items
+            may be ``None``; a tuple of tuples for layers with several outputs.
+        params: number of parameters.
+        scope: name of the nested Keras model the layer came from, ``""`` if none.
+
+    Example:
+        >>> DagNode("conv1", "Conv2d", "conv", (32, 32, 6), 456).shape
+        (32, 32, 6)
+    """
+
+    name: str
+    type: str
+    kind: str
+    shape: tuple
+    params: int
+    scope: str = ""
+
+
+@dataclass
+class Dag:
+    """A network as named nodes (in a topological order) and ``(src, dst)`` edges.
+
+    Example:
+        >>> dag = Dag("net", [DagNode("a", "Input", "input", (4,), 0)], [])
+        >>> dag.name
+        'net'
+    """
+
+    name: str
+    nodes: list[DagNode] = field(default_factory=list)
+    edges: list[tuple[str, str]] = field(default_factory=list)
