@@ -6,47 +6,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from dl_notebook.graph import Dag, DagNode, DagView
-
-_KINDS = [
-    ("InputLayer", "input"),
-    ("Conv", "conv"),
-    ("Pooling", "pool"),
-    ("Dense", "dense"),
-    ("Normalization", "norm"),
-    ("Add", "merge"),
-    ("Concatenate", "merge"),
-    ("Multiply", "merge"),
-    ("Activation", "activation"),
-    ("ReLU", "activation"),
-    ("Dropout", "dropout"),
-    ("Flatten", "reshape"),
-    ("Reshape", "reshape"),
-    ("Padding", "reshape"),
-    ("Rescaling", "reshape"),
-]
-
-
-def keras_to_dag(model) -> Dag:
-    """Convert a functional Keras 3 model to a Dag (a stand-in for Network.to_dag())."""
-    outputs = {t._keras_history[0].name for t in model.outputs}
-    nodes, edges = [], []
-    for layer in model.layers:
-        name = type(layer).__name__
-        kind = next((k for key, k in _KINDS if key in name), "other")
-        if layer.name in outputs:
-            kind = "output"
-        out = layer.output
-        shape = (
-            tuple(out.shape[1:])
-            if hasattr(out, "shape")
-            else tuple(tuple(t.shape[1:]) for t in out)
-        )
-        nodes.append(DagNode(layer.name, name, kind, shape, int(layer.count_params())))
-        for node in layer._inbound_nodes:
-            for tensor in node.input_tensors:
-                edges.append((tensor._keras_history[0].name, layer.name))
-    return Dag(model.name, nodes, edges)
+import dl_notebook as dn
+from dl_notebook.graph import DagView
 
 
 @pytest.mark.slow
@@ -82,9 +43,12 @@ def keras_to_dag(model) -> Dag:
     ],
 )
 def test_keras_applications(builder, groups):
-    keras = pytest.importorskip("keras")
+    import keras
+
     model = getattr(keras.applications, builder)(weights=None)
-    dag = keras_to_dag(model)
+    net = dn.Network.from_keras(model)
+    dag = net.to_dag()
+    assert net.plot_network().svg == DagView.from_dag(dag).svg
     assert len(dag.nodes) == len(model.layers)
     view = DagView.from_dag(dag)
     assert [g.label for g in view.groups] == groups

@@ -352,8 +352,10 @@ class Network:
         """The network as a plain :class:`~dl_notebook.graph.Dag` (names, types, shapes, edges)."""
         from ..graph import Dag, DagNode
 
+        outputs = set(self.output_names)
         nodes = [
-            DagNode(name=spec.name, type=spec.type_name, kind=spec.kind,
+            DagNode(name=spec.name, type=spec.type_name,
+                    kind="output" if spec.name in outputs and spec.kind == "dense" else spec.kind,
                     shape=tuple(spec.output_shape[1:]) if spec.output_shape else (),
                     params=spec.count_params(), scope=spec.scope)
             for spec in self

@@ -92,9 +92,8 @@ class InputLayer(Layer):
         scale = 1.0 if self.scale is None else np.asarray(self.scale, dtype="float32")
         offsets = 0.0 if self.offsets is None else np.asarray(self.offsets, dtype="float32")
         std = 1.0 if self.std is None else np.asarray(self.std, dtype="float32")
-        factor, shift = scale / std, -offsets / std
-        as_arg = (lambda a: a.tolist() if isinstance(a, np.ndarray) else float(a))
-        return [keras().layers.Rescaling(as_arg(factor), as_arg(shift), name=f"{self.name}_scale")]
+        factor, shift = np.asarray(scale / std).tolist(), np.asarray(-offsets / std).tolist()
+        return [keras().layers.Rescaling(factor, shift, name=f"{self.name}_scale")]
 
     def _run(self, layers, tensors):
         x = keras().Input(shape=self.shape, dtype=self.dtype, name=self.name)
@@ -138,8 +137,8 @@ class _FullyConnected(Layer):
     @property
     def keras_layer(self):
         """The Dense layer (after an implicit Flatten, when there is one)."""
-        super().keras_layer  # raises a clear error when not placed
-        return next(layer for layer in self._layers if layer.name == self.name)
+        first = super().keras_layer  # raises a clear error when not placed
+        return next((layer for layer in self._layers if layer.name == self.name), first)
 
 
 class Dense(_FullyConnected):
