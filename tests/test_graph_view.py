@@ -371,7 +371,8 @@ def test_text_is_escaped():
 def test_mimebundle_repr_and_save(tmp_path):
     view = DagView.from_dag(resnet_dag((1, 2)))
     bundle = view._repr_mimebundle_()
-    assert set(bundle) == {"image/svg+xml", "text/plain", MIME_TYPE}
+    assert set(bundle) == {"image/svg+xml", "text/html", "text/plain", MIME_TYPE}
+    assert view.svg in bundle["text/html"]
     assert bundle["image/svg+xml"] == view._repr_svg_() == view.svg
     assert bundle["text/plain"].startswith("<DagView 'resnet152_like'")
     assert set(view._repr_mimebundle_(include={MIME_TYPE})) == {MIME_TYPE}

@@ -192,9 +192,12 @@ class DagView:
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         bundle = {
+            MIME_TYPE: self.to_json(),
+            # Inline SVG, so the page can be searched and styled (JupyterLab and
+            # Voila show image/svg+xml as an <img>).
+            "text/html": f'<div class="dl-dag-view" style="overflow-x:auto">{self.svg}</div>',
             "image/svg+xml": self.svg,
             "text/plain": self.summary_line(),
-            MIME_TYPE: self.to_json(),
         }
         if include:
             bundle = {k: v for k, v in bundle.items() if k in include}

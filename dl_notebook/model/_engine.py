@@ -20,7 +20,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from .._keras import keras
-from ..errors import DLError, ShapeError
+from ..errors import DLError, NetworkEditError, ShapeError
 from .layers.base import fmt_shape
 
 
@@ -68,8 +68,11 @@ def place(net, spec):
         except Exception:  # built for other sizes: fresh layers below
             result = None
     if result is None:
+        frozen = spec._layers is not None and not spec.trainable
         layers = spec._make_layers(in_shapes, spec._layers is not None)
         result = _call(spec, layers, tensors, in_shapes)
+        for layer in layers if frozen else []:
+            layer.trainable = False
     out, trace = result
     if isinstance(out, (list, tuple)):
         raise ShapeError(f"{spec._where()} returns several tensors; networks take one per layer.")
@@ -114,6 +117,19 @@ def build_tensors(net):
     return inputs, outputs
 
 
+def _check_keras_names(net):
+    """Keras needs unique layer names: a helper layer (``fc1_flatten``) may not clash."""
+    owners = {}
+    for spec in net._specs.values():
+        for layer in spec._layers or []:
+            other = owners.setdefault(layer.name, (spec.name, id(layer)))
+            if other[1] != id(layer):
+                raise NetworkEditError(
+                    f"Layers {other[0]!r} and {spec.name!r} would both make a Keras layer named "
+                    f"{layer.name!r}; rename one of them."
+                )
+
+
 @contextmanager
 def transaction(net):
     """Undo every change to *net* when the block raises: edits are all or nothing."""
@@ -122,6 +138,7 @@ def transaction(net):
     states = {name: dict(vars(spec), _inputs=list(spec._inputs)) for name, spec in specs.items()}
     try:
         yield
+        _check_keras_names(net)
     except BaseException:
         for spec in net._specs.values():
             if spec._network is net and spec.name not in states:

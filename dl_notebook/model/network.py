@@ -175,8 +175,7 @@ class Network:
                     raise NetworkEditError(
                         f"Cannot insert before {anchor!r}: it is an input layer; insert after it."
                     )
-                if len(sources) > 1 and spec.max_inputs is not None and \
-                        spec.max_inputs < len(sources):
+                if len(sources) > 1:
                     raise NetworkEditError(
                         f"Cannot insert before {anchor!r}: it has {len(sources)} inputs "
                         f"({', '.join(sources)}); insert after one of them instead."
@@ -288,10 +287,19 @@ class Network:
         if new in self._specs:
             raise NetworkEditError(f"Cannot rename {old!r} to {new!r}: that name is taken.")
         spec = self._specs[old]
+        renames = {id(layer): new + layer.name[len(old):] for layer in spec._layers or []
+                   if layer.name == old or layer.name.startswith(old + "_")}
+        taken = {layer.name for other in self._specs.values() if other is not spec
+                 for layer in other._layers or []}
+        clash = sorted(set(renames.values()) & taken)
+        if clash:
+            raise NetworkEditError(
+                f"Cannot rename {old!r} to {new!r}: its Keras layer would be named {clash[0]!r}, "
+                f"which another layer uses; choose another name."
+            )
         with _engine.transaction(self):
             for layer in spec._layers or []:
-                if layer.name == old or layer.name.startswith(old + "_"):
-                    layer.name = new + layer.name[len(old):]
+                layer.name = renames.get(id(layer), layer.name)
             spec.name = new
             self._specs = {(new if n == old else n): s for n, s in self._specs.items()}
             self._order = [new if n == old else n for n in self._order]

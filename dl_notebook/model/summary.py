@@ -64,7 +64,7 @@ def summary_table(net):
             "Trainable": spec.trainable,
         })
     df = pd.DataFrame(rows, columns=COLUMNS)
-    total_params = int(df["Number of Parameters"].sum())
+    total_params = net.count_params()  # a shared Keras layer counts once
     trainable = _trainable_params(net)
     total = {c: None for c in COLUMNS}
     total.update({"Layer": "Total", "Number of Parameters": total_params,

@@ -199,7 +199,7 @@ class Pooling(Layer):
         super().__init__(name=name)
         where = "Pooling"
         self.width = check_positive_int(width, "width", where)
-        self.height = check_positive_int(height, "height", where) if height else self.width
+        self.height = self.width if height is None else check_positive_int(height, "height", where)
         self.stride = _pair(stride, "stride", where)
         pool = {"average": "mean", "avg": "mean"}.get(pool, pool)
         if pool not in ("max", "mean"):

@@ -74,6 +74,14 @@ class InputLayer(Layer):
             )
         self.shape = _check_shape(shape, "InputLayer")
         self.offsets, self.scale, self.std = offsets, scale, std
+        channels = self.shape[-1]
+        for what, value in (("offsets", offsets), ("scale", scale), ("std", std)):
+            size = None if value is None else np.size(value)
+            if size not in (None, 1, channels):
+                raise InvalidArgumentError(
+                    f"InputLayer: {what} needs one value or one per channel ({channels}); "
+                    f"got {size}."
+                )
         if std is not None and np.any(np.asarray(std, dtype=float) <= 0):
             raise InvalidArgumentError("InputLayer: std must be positive.")
         self.dtype = dtype

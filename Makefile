@@ -1,0 +1,76 @@
+# dl_notebook — common tasks.  `make help` lists them.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+EXTRAS ?= test,bench
+PORT ?= 8866
+PYTEST_ARGS ?=
+
+# Lines of pip output that carry no information (unused local indexes, satisfied requirements).
+PIP_NOISE := Location 'file:.*' is ignored|^Requirement already satisfied
+QUIET_PIP := { grep -Ev "$(PIP_NOISE)" || true; }
+
+.PHONY: help venv .venv test demo bench lint clean distclean
+
+help:
+	@echo "make demo   create .venv, install, prepare the data, start the Voila workshop on http://127.0.0.1:$(PORT)/"
+	@echo "make test   create .venv, install (plus Debian chromium if missing), run the whole test suite"
+	@echo "make bench  run every benchmarks/bench_*.py"
+	@echo "make lint   ruff check"
+	@echo "make clean  remove caches and build outputs (distclean also removes .venv)"
+
+venv .venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if [ ! -x $(PY) ]; then \
+		echo "Creating $(VENV) with $(PYTHON)"; \
+		$(PYTHON) -m venv $(VENV) || { echo "Could not create $(VENV): on Debian install python3-venv (apt-get install -y python3-venv)." >&2; exit 1; }; \
+	fi
+	@echo "Upgrading pip in $(VENV)"
+	@$(PY) -m pip install --progress-bar off --upgrade pip 2>&1 | $(QUIET_PIP)
+	@echo "Installing dl_notebook[$(EXTRAS)] into $(VENV) (about a minute on a fresh environment)"
+	@$(PY) -m pip install --progress-bar off -e ".[$(EXTRAS)]" 2>&1 | $(QUIET_PIP)
+	@touch $@
+
+test: $(STAMP)
+	scripts/ensure-debian-package.sh /usr/bin/chromium chromium
+	scripts/build-labextension.sh
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+demo: $(STAMP)
+	PYTHON=$(PY) scripts/prepare-demo.sh
+	@echo
+	@echo "  dl_notebook workshop dashboard:  http://127.0.0.1:$(PORT)/"
+	@echo "  (Ctrl-C stops the server)"
+	@echo
+	$(VENV)/bin/voila --no-browser --port=$(PORT) --Voila.ip=127.0.0.1 --Voila.port_retries=0 notebooks/workshop.ipynb
+
+bench: $(STAMP)
+	@scripts/ensure-debian-package.sh /usr/bin/dot graphviz || echo "bench: no graphviz; plot_model comparisons are skipped"
+	@shopt -s nullglob; \
+	benches=(benchmarks/bench_*.py); \
+	if [ $${#benches[@]} -eq 0 ]; then echo "No benchmarks/bench_*.py found."; exit 0; fi; \
+	failed=(); \
+	for bench in "$${benches[@]}"; do \
+		echo "== $$bench"; \
+		$(PY) "$$bench" || failed+=("$$bench"); \
+	done; \
+	if [ $${#failed[@]} -ne 0 ]; then echo "Failed: $${failed[*]}" >&2; exit 1; fi
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check dl_notebook tests benchmarks
+
+clean:
+	rm -rf build dist .pytest_cache .ruff_cache .hypothesis benchmarks/results
+	find . -path ./$(VENV) -prune -o -path ./labextension/node_modules -prune -o \
+		\( -name __pycache__ -o -name .ipynb_checkpoints -o -name '*.egg-info' \) -type d -print0 \
+		| xargs -0 rm -rf
+
+distclean: clean
+	rm -rf $(VENV) labextension/node_modules

@@ -1,0 +1,210 @@
+"""Shared fixtures: free ports, an isolated Jupyter environment, Voila servers, Chromium.
+
+Servers and kernels are real and bound to 127.0.0.1; the browser is Debian's Chromium
+driven by Playwright. Executables are taken from the running interpreter's environment
+(``sys.executable``), so the tests use the project's virtual environment even when it
+is not activated.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+VENV_BIN = Path(sys.executable).parent
+VENV_JUPYTER_PATH = Path(sys.prefix) / "share" / "jupyter"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+SERVER_START_TIMEOUT = 60.0
+
+
+def _find_free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _venv_executable(name: str) -> list[str]:
+    """Command prefix for a console script of this environment (``voila``, ``jupyter``)."""
+    script = VENV_BIN / name
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", name]
+
+
+def _log_tail(path: Path, n_chars: int = 4000) -> str:
+    try:
+        return path.read_text(errors="replace")[-n_chars:]
+    except OSError:
+        return "(no log)"
+
+
+def _wait_for_http(url: str, proc: subprocess.Popen, timeout: float, log_path: Path) -> None:
+    """Wait until *url*'s server answers any HTTP request; fail early if *proc* exits."""
+    probe = url.rstrip("/") + "/favicon.ico"  # cheap: does not execute the notebook
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(
+                f"server exited with code {proc.returncode} before answering on {url}:\n"
+                f"{_log_tail(log_path)}",
+                pytrace=False,
+            )
+        try:
+            with urllib.request.urlopen(probe, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # any HTTP status means the server is up
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            time.sleep(0.25)
+    pytest.fail(
+        f"server did not answer on {url} within {timeout:.0f} s:\n{_log_tail(log_path)}",
+        pytrace=False,
+    )
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+
+
+@pytest.fixture
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    return _find_free_port()
+
+
+@pytest.fixture
+def jupyter_env(tmp_path_factory) -> dict[str, str]:
+    """Environment for Jupyter processes, isolated from the user's Jupyter and IPython setup.
+
+    Config, data, runtime and IPython folders point into a temporary folder; the
+    environment's ``share/jupyter`` stays on ``JUPYTER_PATH`` so installed labextensions
+    (ipywidgets, anywidget, ours) and the ``python3`` kernel spec are still found.
+    """
+    root = tmp_path_factory.mktemp("jupyter")
+    dirs = {
+        "JUPYTER_CONFIG_DIR": root / "config",
+        "JUPYTER_DATA_DIR": root / "data",
+        "JUPYTER_RUNTIME_DIR": root / "runtime",
+        "IPYTHONDIR": root / "ipython",
+    }
+    for path in dirs.values():
+        path.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.update({key: str(path) for key, path in dirs.items()})
+    env["JUPYTER_PATH"] = os.pathsep.join(
+        p for p in (str(VENV_JUPYTER_PATH), os.environ.get("JUPYTER_PATH", "")) if p
+    )
+    env["PATH"] = os.pathsep.join((str(VENV_BIN), os.environ.get("PATH", "")))
+    env["JUPYTER_PLATFORM_DIRS"] = "1"
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@pytest.fixture
+def voila_server(jupyter_env, tmp_path):
+    """Factory: ``url = voila_server(notebook_path)`` starts Voila on 127.0.0.1 and a free port.
+
+    The call returns once the server answers HTTP (at most 60 s). Every server started
+    through the factory is terminated, by its process object, when the test ends. The
+    server log is written to ``tmp_path`` and shown when start-up fails.
+
+    Example:
+        def test_page(voila_server, page):
+            page.goto(voila_server(NOTEBOOKS_DIR / "workshop.ipynb"))
+    """
+    started: list[tuple[subprocess.Popen, object]] = []
+
+    def start(notebook_path, *extra_args: str, timeout: float = SERVER_START_TIMEOUT) -> str:
+        notebook_path = Path(notebook_path).resolve()
+        if not notebook_path.is_file():
+            pytest.fail(f"notebook not found: {notebook_path}", pytrace=False)
+        port = _find_free_port()
+        log_path = tmp_path / f"voila-{port}.log"
+        log = open(log_path, "wb")  # closed at teardown
+        cmd = [
+            *_venv_executable("voila"),
+            "--no-browser",
+            f"--port={port}",
+            "--Voila.ip=127.0.0.1",
+            "--Voila.port_retries=0",
+            *extra_args,
+            str(notebook_path),
+        ]
+        proc = subprocess.Popen(
+            cmd, cwd=REPO_ROOT, env=jupyter_env, stdout=log, stderr=subprocess.STDOUT
+        )
+        started.append((proc, log))
+        url = f"http://127.0.0.1:{port}/"
+        _wait_for_http(url, proc, timeout, log_path)
+        return url
+
+    yield start
+
+    for proc, log in reversed(started):
+        _stop(proc)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright (one per test session)."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: browser tests need Debian's chromium. "
+            "Run `make test`, which installs it (apt-get install -y chromium).",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser page; uncaught page errors are collected in ``page.errors``."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    new_page = context.new_page()
+    new_page.errors = []
+
+    def record_error(error) -> None:
+        new_page.errors.append(error)
+
+    new_page.on("pageerror", record_error)
+    try:
+        yield new_page
+    finally:
+        context.close()
