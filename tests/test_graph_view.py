@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -449,18 +448,13 @@ def test_empty_dag():
     assert view.to_json()["nodes"] == []
 
 
-def test_speed_of_large_graphs():
-    dag = resnet_dag()  # 520 layers
+def test_large_graph_expanded_and_grouped():
+    dag = resnet_dag()  # 520 layers; speed is measured by benchmarks/bench_graph.py
     assert len(dag.nodes) > 500
-    DagView.from_dag(dag, expand=True)
-    start = time.perf_counter()
-    DagView.from_dag(dag, expand=True)
-    expanded = time.perf_counter() - start
-    start = time.perf_counter()
-    DagView.from_dag(dag)
-    grouped = time.perf_counter() - start
-    assert expanded < 0.5
-    assert grouped < 0.1
+    expanded = DagView.from_dag(dag, expand=True)
+    grouped = DagView.from_dag(dag)
+    assert len(expanded.layout.boxes) == len(dag.nodes)
+    assert len(grouped.layout.boxes) < len(dag.nodes) // 10
 
 
 def random_dag(seed, size=40):

@@ -8,16 +8,13 @@ import sys
 
 from conftest import REPO_ROOT
 
-HEAVY = ("tensorflow", "keras", "tf_keras", "matplotlib")
-IMPORT_BUDGET_S = 1.0
+HEAVY = ("tensorflow", "keras", "tf_keras", "matplotlib", "pandas")
 
 _PROBE = f"""
-import json, sys, time
-t0 = time.perf_counter()
+import json, sys
 import dl_notebook
-elapsed = time.perf_counter() - t0
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in {HEAVY!r})
-print(json.dumps({{"elapsed": elapsed, "heavy": heavy}}))
+print(json.dumps({{"heavy": heavy}}))
 """
 
 
@@ -33,13 +30,17 @@ def _probe() -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def test_import_does_not_load_tensorflow_or_keras():
+def test_import_does_not_load_heavy_libraries():
     result = _probe()
     assert result["heavy"] == [], f"`import dl_notebook` imported {result['heavy'][:10]}"
 
 
-def test_import_is_fast():
-    result = _probe()
-    assert result["elapsed"] < IMPORT_BUDGET_S, (
-        f"`import dl_notebook` took {result['elapsed']:.2f} s (budget {IMPORT_BUDGET_S} s)"
+def test_first_network_call_loads_keras():
+    probe = (
+        "import sys, dl_notebook as dn\n"
+        "net = dn.Sequential(layers=[dn.layers.InputLayer(shape=(4,))])\n"
+        "print('keras' in sys.modules)\n"
     )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True,
+                         text=True, timeout=120, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "True"

@@ -15,9 +15,12 @@ Example:
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 
-__all__ = ["DagNode", "Dag", "KINDS"]
+from ..errors import InvalidArgumentError
+
+__all__ = ["DagNode", "Dag", "KINDS", "topological_order"]
 
 KINDS = (
     "input",
@@ -75,3 +78,31 @@ class Dag:
     name: str
     nodes: list[DagNode] = field(default_factory=list)
     edges: list[tuple[str, str]] = field(default_factory=list)
+
+
+def topological_order(succ, pred) -> list[int]:
+    """Node indices in a topological order (smallest index first among ready nodes).
+
+    Args:
+        succ: successor index lists per node.
+        pred: predecessor index lists per node.
+
+    Raises:
+        InvalidArgumentError: when the edges form a cycle.
+    """
+    indegree = [len(p) for p in pred]
+    ready = [v for v, d in enumerate(indegree) if d == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        v = heapq.heappop(ready)
+        order.append(v)
+        for w in succ[v]:
+            indegree[w] -= 1
+            if indegree[w] == 0:
+                heapq.heappush(ready, w)
+    if len(order) != len(succ):
+        raise InvalidArgumentError(
+            "The DAG has a cycle; a network graph must have edges that only go forward."
+        )
+    return order

@@ -25,11 +25,10 @@ Example:
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
 
 from ..errors import InvalidArgumentError
-from .dag import Dag
+from .dag import Dag, topological_order
 
 __all__ = ["Group", "find_groups", "structured_order"]
 
@@ -106,25 +105,6 @@ def _adjacency(dag: Dag):
     return index, succ, pred
 
 
-def _topological(succ, pred) -> list[int]:
-    indegree = [len(p) for p in pred]
-    ready = [v for v, d in enumerate(indegree) if d == 0]
-    heapq.heapify(ready)
-    order = []
-    while ready:
-        v = heapq.heappop(ready)
-        order.append(v)
-        for w in succ[v]:
-            indegree[w] -= 1
-            if indegree[w] == 0:
-                heapq.heappush(ready, w)
-    if len(order) != len(succ):
-        raise InvalidArgumentError(
-            "The DAG has a cycle; a network graph must have edges that only go forward."
-        )
-    return order
-
-
 def structured_order(dag: Dag, succ=None, pred=None) -> list[int]:
     """Indices of ``dag.nodes`` in a topological order that keeps blocks contiguous.
 
@@ -140,7 +120,7 @@ def structured_order(dag: Dag, succ=None, pred=None) -> list[int]:
     """
     if succ is None:
         _, succ, pred = _adjacency(dag)
-    topo = _topological(succ, pred)
+    topo = topological_order(succ, pred)
     height = [0] * len(succ)
     for v in reversed(topo):
         if succ[v]:

@@ -16,11 +16,11 @@ Example:
 
 from __future__ import annotations
 
-import heapq
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from ._coordinates import assign_cross, separation, straighten
+from .dag import topological_order
 
 __all__ = ["Layout", "layered_layout"]
 
@@ -47,19 +47,7 @@ class Layout:
 
 
 def _layering(n, succ, pred):
-    indegree = [len(p) for p in pred]
-    ready = [v for v in range(n) if not indegree[v]]
-    heapq.heapify(ready)
-    topo = []
-    while ready:
-        v = heapq.heappop(ready)
-        topo.append(v)
-        for w in succ[v]:
-            indegree[w] -= 1
-            if not indegree[w]:
-                heapq.heappush(ready, w)
-    if len(topo) != n:
-        raise ValueError("the graph has a cycle")
+    topo = topological_order(succ, pred)
     layer = [0] * n
     for v in topo:
         if pred[v]:

@@ -48,7 +48,7 @@ def layer_flops(layer, in_shape, out_shape) -> int:
     Example:
         >>> import keras
         >>> layer_flops(keras.layers.Dense(10), (None, 784), (None, 10))
-        15690
+        15680
     """
     cls = type(layer).__name__
     if isinstance(in_shape, list):  # merge layers

@@ -92,15 +92,19 @@ class Network:
     def __iter__(self):
         return (self._specs[name] for name in self._order)
 
-    def count_params(self) -> int:
-        """Number of weights, equal to ``to_keras().count_params()``."""
-        seen, total = set(), 0
+    @property
+    def keras_layers(self) -> list:
+        """Every built Keras layer of the network once (a shared layer appears once)."""
+        seen = {}
         for spec in self:
             for layer in spec._layers or []:
-                if id(layer) not in seen and getattr(layer, "built", False):
-                    seen.add(id(layer))
-                    total += layer.count_params()
-        return total
+                if getattr(layer, "built", False):
+                    seen.setdefault(id(layer), layer)
+        return list(seen.values())
+
+    def count_params(self) -> int:
+        """Number of weights, equal to ``to_keras().count_params()``."""
+        return sum(layer.count_params() for layer in self.keras_layers)
 
     # -- editing -------------------------------------------------------------------
     def add(self, layer, inputs=None) -> None:

@@ -19,13 +19,8 @@ def _tuple(value):
 
 
 def _trainable_params(net) -> int:
-    seen, total = set(), 0
-    for spec in net:
-        for layer in spec._layers or []:
-            if id(layer) not in seen and getattr(layer, "built", False):
-                seen.add(id(layer))
-                total += sum(math.prod(w.shape) for w in layer.trainable_weights)
-    return total
+    return sum(math.prod(w.shape) for layer in net.keras_layers
+               for w in layer.trainable_weights)
 
 
 def _geometry(spec):
