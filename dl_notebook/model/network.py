@@ -424,7 +424,8 @@ class Network:
         Nested models (a ``keras.applications`` backbone inside a
         transfer-learning model) are opened up: their layers join the
         network with their edges and weights. The Keras layer objects are
-        shared, not copied.
+        shared, not copied; a nested layer whose name another layer already
+        has is renamed ``<nested model>_<name>``, as Keras needs unique names.
 
         Example:
             >>> import keras, dl_notebook as dn
