@@ -424,8 +424,10 @@ class Network:
         Nested models (a ``keras.applications`` backbone inside a
         transfer-learning model) are opened up: their layers join the
         network with their edges and weights. The Keras layer objects are
-        shared, not copied; a nested layer whose name another layer already
-        has is renamed ``<nested model>_<name>``, as Keras needs unique names.
+        shared, not copied. Keras needs unique names in one model, so a layer
+        whose name an earlier layer already has (nested models may repeat
+        names) is renamed: ``<nested model>_<name>`` inside a nested model,
+        ``<name>_1`` outside.
 
         Example:
             >>> import keras, dl_notebook as dn
