@@ -13,7 +13,8 @@ Example:
     True
 """
 
-from . import layers
+from . import data, layers
+from .data import ImageDataset, datasets, three_way_split, two_way_split
 from .errors import (
     DLError,
     InvalidArgumentError,
@@ -28,6 +29,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DLError",
+    "ImageDataset",
     "InvalidArgumentError",
     "LayerNotFoundError",
     "MissingDependencyError",
@@ -35,5 +37,9 @@ __all__ = [
     "NetworkEditError",
     "Sequential",
     "ShapeError",
+    "data",
+    "datasets",
     "layers",
+    "three_way_split",
+    "two_way_split",
 ]

@@ -10,8 +10,9 @@ if [ ! -f notebooks/workshop.ipynb ]; then
     exit 1
 fi
 
-# Data for the workshop notebooks. The step that writes the bundled datasets
-# (e.g. sklearn's digits as a PNG folder tree under data/) goes here, run with
-# "$PYTHON"; it must be idempotent and work offline.
+# Data for the workshop notebooks: sklearn's handwritten digits as a PNG folder
+# tree (data/digits/0..9/*.png, 32x32). Offline; a complete tree is kept as is.
+"$PYTHON" -c "from dl_notebook.data.datasets import digits; digits('data/digits', size=32)"
+echo "prepare-demo: digits images (32x32 PNG, one folder per class) are in $(pwd)/data/digits"
 
 echo "prepare-demo: notebooks ready (python: $PYTHON)"

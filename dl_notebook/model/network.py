@@ -431,9 +431,9 @@ class Network:
 
         Example:
             >>> import keras, dl_notebook as dn
-            >>> x = keras.Input((4,)); y = keras.layers.Dense(2, name="d")(x)
+            >>> x = keras.Input((4,), name="x"); y = keras.layers.Dense(2, name="d")(x)
             >>> dn.Network.from_keras(keras.Model(x, y)).layer_names
-            ['input_layer', 'd']
+            ['x', 'd']
         """
         from .keras_import import import_model
 
