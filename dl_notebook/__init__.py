@@ -14,7 +14,7 @@ Example:
 """
 
 from . import data, layers
-from .data import ImageDataset, datasets, three_way_split, two_way_split
+from .data import ImageDataset, TextDataset, datasets, three_way_split, two_way_split
 from .errors import (
     DLError,
     InvalidArgumentError,
@@ -37,6 +37,7 @@ __all__ = [
     "NetworkEditError",
     "Sequential",
     "ShapeError",
+    "TextDataset",
     "data",
     "datasets",
     "layers",

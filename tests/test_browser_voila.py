@@ -61,4 +61,8 @@ def test_workshop_dashboard_shows_the_network(voila_server, page, tmp_path):
     )
     n_nodes = page.locator("svg g.node").count()
     assert n_nodes >= 8, f"expected at least 8 layers drawn, found {n_nodes} (see {screenshot})"
+    grid = page.locator('[data-mime-type="image/png"] img')
+    assert grid.count() >= 1, f"the digits grid is not shown (see {screenshot})"
+    assert grid.first.evaluate("img => img.naturalWidth") > 500, "the digits grid is empty"
+    assert page.get_by_text("Loaded 1,797 images in 10 classes.").count() == 1
     assert page.errors == [], f"page errors: {page.errors} (see {screenshot})"

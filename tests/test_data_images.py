@@ -384,11 +384,12 @@ def test_summaries_thumbnail_show_and_subset(tmp_path):
     png = ds.thumbnail(0, size=3)
     with Image.open(io.BytesIO(png)) as thumb:
         assert thumb.format == "PNG" and max(thumb.size) <= 3
-    fig = ds.show(n=4, ncol=3, where="b")
-    titled = [ax.get_title() for ax in fig.axes if ax.get_title()]
-    assert titled == ["b"] * 4 and len(fig.axes) == 6
-    fig = ds.show(where=ds.labels == 0, randomize=True, seed=0)
-    assert [ax.get_title() for ax in fig.axes] == ["a"] * 3
+    grid = ds.show(n=4, ncol=3, where="b")
+    titled = [ax.get_title() for ax in grid.figure_.axes if ax.get_title()]
+    assert titled == ["b"] * 4 and len(grid.ax_) == 6
+    assert grid._repr_png_().startswith(b"\x89PNG")
+    grid = ds.show(where=ds.labels == 0, randomize=True, seed=0)
+    assert [ax.get_title() for ax in grid.figure_.axes] == ["a"] * 3
     sub = ds.subset([0, 7])
     assert isinstance(sub, ImageDataset)
     assert sub.labels.tolist() == [0, 1] and sub.paths == [ds.paths[0], ds.paths[7]]

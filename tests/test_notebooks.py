@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from conftest import NOTEBOOKS_DIR, REPO_ROOT
+from conftest import NOTEBOOKS_DIR
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 
@@ -19,7 +19,7 @@ def _execute(path, env_overrides, monkeypatch):
         nb,
         timeout=600,
         kernel_name="python3",
-        resources={"metadata": {"path": str(REPO_ROOT)}},
+        resources={"metadata": {"path": str(path.parent)}},  # as Jupyter and Voila run it
     )
     client.execute()
     return nb
@@ -58,6 +58,8 @@ def test_notebook_runs(path, jupyter_env, monkeypatch):
         assert any('class="node"' in svg for svg in svgs), (
             'no image/svg+xml output of the workshop notebook has a class="node" element'
         )
+        pngs = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+        assert pngs, "the workshop notebook shows no image grid of the digits"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])

@@ -12,5 +12,6 @@ Example:
 from . import datasets
 from .images import ImageDataset
 from .splits import three_way_split, two_way_split
+from .text import TextDataset
 
-__all__ = ["ImageDataset", "datasets", "three_way_split", "two_way_split"]
+__all__ = ["ImageDataset", "TextDataset", "datasets", "three_way_split", "two_way_split"]

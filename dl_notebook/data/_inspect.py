@@ -6,6 +6,7 @@ import io
 
 import numpy as np
 
+from .._display import FigureDisplay
 from ..errors import InvalidArgumentError
 
 
@@ -99,7 +100,10 @@ class InspectMixin:
         return out.getvalue()
 
     def show(self, n=16, ncol=8, randomize=False, where=None, seed=None):
-        """A matplotlib figure with a grid of images titled with their class names.
+        """A grid of images titled with their class names (DLPy ``show``).
+
+        Returns a display that shows itself in a notebook; its matplotlib
+        figure and axes are ``.figure_`` and ``.ax_``.
 
         Args:
             n: how many images at most.
@@ -112,7 +116,7 @@ class InspectMixin:
             >>> import numpy as np
             >>> from dl_notebook.data import ImageDataset
             >>> ds = ImageDataset.from_arrays(np.zeros((6, 4, 4)), [0, 1] * 3)
-            >>> len(ds.show(n=4, ncol=2, where="1").axes)
+            >>> len(ds.show(n=4, ncol=2, where="1").ax_)
             4
         """
         from matplotlib.figure import Figure
@@ -149,4 +153,4 @@ class InspectMixin:
                 ax.imshow(img)
             ax.set_title(self.class_names[self._labels[i]], fontsize=9)
         fig.tight_layout()
-        return fig
+        return FigureDisplay(fig, axes)

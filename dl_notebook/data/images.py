@@ -359,6 +359,13 @@ class ImageDataset(PipelineMixin, InspectMixin):
         """Integer class index of each image (positions in :attr:`class_names`)."""
         return self._labels.copy()
 
+    task = "classification"
+
+    @property
+    def input_shape(self) -> tuple:
+        """Shape of one image as the network sees it: ``(height, width, channels)``."""
+        return (*self.image_size, self.channels)
+
     @property
     def paths(self):
         """File path of each image, or None for a dataset made from arrays."""
