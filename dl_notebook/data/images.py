@@ -15,6 +15,7 @@ import numpy as np
 from ..errors import InvalidArgumentError
 from . import _decode
 from ._inspect import InspectMixin
+from ._labels import encode_labels
 from ._pipeline import PipelineMixin, check_normalize
 
 __all__ = ["ImageDataset"]
@@ -44,31 +45,6 @@ def _check_options(options):
             f"Unknown option {unknown[0]!r}; the extra options are alpha, beta, offsets and scale."
         )
     return options
-
-
-def _encode_labels(y, class_names):
-    """Integer labels and class names from integer or string labels."""
-    y = np.asarray(y).reshape(-1)
-    if y.dtype.kind in "iu":
-        if class_names is None:
-            class_names = [str(i) for i in range(int(y.max(initial=-1)) + 1)]
-        if y.size and (y.min() < 0 or y.max() >= len(class_names)):
-            raise InvalidArgumentError(
-                f"Integer labels must lie in 0..{len(class_names) - 1} (one per class name); "
-                f"got {int(y.min())}..{int(y.max())}."
-            )
-        return y.astype(np.int64), [str(c) for c in class_names]
-    names = [str(v) for v in y]
-    if class_names is None:
-        class_names = sorted(set(names))
-    class_names = [str(c) for c in class_names]
-    index = {c: i for i, c in enumerate(class_names)}
-    missing = sorted(set(names) - set(index))
-    if missing:
-        raise InvalidArgumentError(
-            f"Label {missing[0]!r} is not in class_names; add it or fix the label."
-        )
-    return np.array([index[n] for n in names], dtype=np.int64), class_names
 
 
 class ImageDataset(PipelineMixin, InspectMixin):
@@ -291,7 +267,7 @@ class ImageDataset(PipelineMixin, InspectMixin):
             raise InvalidArgumentError(
                 f"x has {len(x)} images but y has {len(y)} labels; give one label per image."
             )
-        labels, class_names = _encode_labels(y, class_names)
+        labels, class_names = encode_labels(y, class_names)
         if color_mode is None:
             color_mode = "grayscale" if x.shape[-1] == 1 else "rgb"
         return cls(labels=labels, class_names=class_names,
@@ -315,7 +291,7 @@ class ImageDataset(PipelineMixin, InspectMixin):
                 f"None of the {len(paths)} files in {where} is a readable image; check the "
                 "files or the path."
             )
-        int_labels, class_names = _encode_labels([labels[i] for i in keep], class_names)
+        int_labels, class_names = encode_labels([labels[i] for i in keep], class_names)
         if len(class_names) < 2:
             raise InvalidArgumentError(
                 f"Only one class ({class_names[0]!r}) found in {where}; a classifier needs at "

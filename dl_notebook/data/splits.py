@@ -1,8 +1,18 @@
 """Train / validation / test splits of a labelled dataset (DLPy ``two_way_split``, ``three_way_split``).
 
 The functions work on any dataset with ``len(ds)``, ``ds.labels`` (one
-integer class per item) and ``ds.subset(indices)``; the parts they return
-are of the same kind as the dataset given.
+value per item) and ``ds.subset(indices)``; the parts they return are of
+the same kind as the dataset given.
+
+Two optional attributes change how a dataset is split:
+
+- ``task == "regression"``: the labels are continuous, so ``stratify``
+  stratifies on quantile bins of the labels (up to 10 bins of equal size)
+  instead of on the values themselves.
+- ``split_mode == "ordered"`` (e.g. a time series): the items are taken in
+  the dataset's order (training first, then validation, then test), with
+  no shuffling and no stratification, and ``split_gap`` items are left
+  out at each boundary so that consecutive parts share no underlying row.
 """
 
 from __future__ import annotations
@@ -113,6 +123,45 @@ def _split_indices(labels, rates, seed, stratify):
     return [np.sort(np.concatenate(p)) for p in parts]
 
 
+MAX_QUANTILE_BINS = 10
+
+
+def _quantile_bins(values, n_parts):
+    """Bin number of each value: equal-size bins of the sorted values, each holding >= n_parts."""
+    n = len(values)
+    n_bins = max(1, min(MAX_QUANTILE_BINS, n // n_parts))
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[np.argsort(values, kind="stable")] = np.arange(n)
+    return ranks * n_bins // n
+
+
+def _ordered_indices(n, rates, gap):
+    """Consecutive index ranges of the parts in order, *gap* indices left out between parts."""
+    fractions = np.array([100.0 - sum(rates)] + list(rates)) / 100.0
+    usable = n - gap * (len(fractions) - 1)
+    if usable < len(fractions):
+        raise InvalidArgumentError(
+            f"The dataset has {n} items, too few for {len(fractions)} parts with {gap} items "
+            "left out between parts; use more data, a shorter sequence_length or horizon, or "
+            "fewer parts."
+        )
+    sizes = _allocate([usable], fractions)[0]
+    parts, start = [], 0
+    for size in sizes:
+        parts.append(np.arange(start, start + size))
+        start += size + gap
+    return parts
+
+
+def _check_gap(ds):
+    gap = getattr(ds, "split_gap", 0)
+    if isinstance(gap, bool) or not isinstance(gap, (int, np.integer)) or gap < 0:
+        raise InvalidArgumentError(
+            f"The dataset's split_gap must be a non-negative integer; got {gap!r}."
+        )
+    return int(gap)
+
+
 def _check_dataset(ds, n_parts, stratify):
     for attr in ("labels", "subset"):
         if not hasattr(ds, attr):
@@ -127,6 +176,8 @@ def _check_dataset(ds, n_parts, stratify):
         raise InvalidArgumentError(
             f"The dataset has {len(labels)} items; it needs at least {n_parts} to split."
         )
+    if stratify and getattr(ds, "task", None) == "regression":
+        return _quantile_bins(labels.astype(np.float64), n_parts)
     if stratify:
         values, counts = np.unique(labels, return_counts=True)
         if counts.min() < n_parts:
@@ -142,8 +193,12 @@ def _check_dataset(ds, n_parts, stratify):
 
 def _split(ds, rates, seed, stratify):
     _check_rates(rates)
-    labels = _check_dataset(ds, len(rates) + 1, stratify)
-    parts = _split_indices(labels, list(rates.values()), seed, stratify)
+    if getattr(ds, "split_mode", "random") == "ordered":
+        _check_dataset(ds, len(rates) + 1, False)
+        parts = _ordered_indices(len(ds), list(rates.values()), _check_gap(ds))
+    else:
+        strata = _check_dataset(ds, len(rates) + 1, stratify)
+        parts = _split_indices(strata, list(rates.values()), seed, stratify)
     for name, part in zip(["training", *rates], parts):
         if len(part) == 0:
             raise InvalidArgumentError(
@@ -158,7 +213,11 @@ def two_way_split(ds, test_rate=20, seed=None, stratify=True):
 
     Items are shuffled with *seed*; with ``stratify`` each class is split
     on its own so that every part has (to within one item per class) the
-    same class proportions.
+    same class proportions. A regression dataset is stratified on quantile
+    bins of its targets. A dataset with ``split_mode = "ordered"`` (a
+    :class:`~dl_notebook.data.TimeSeriesDataset`) is split in its order
+    instead: the earliest items train, ``split_gap`` items are left out
+    between the parts, and *seed* and *stratify* are not used.
 
     Args:
         ds: a dataset with ``len``, ``labels`` and ``subset`` (e.g. an ImageDataset).
@@ -183,7 +242,8 @@ def two_way_split(ds, test_rate=20, seed=None, stratify=True):
 def three_way_split(ds, valid_rate=20, test_rate=20, seed=None, stratify=True):
     """Split a dataset into training, validation and test parts.
 
-    Works like :func:`two_way_split` with one more part.
+    Works like :func:`two_way_split` with one more part; an ordered dataset
+    gives training, then validation, then test, in its order.
 
     Args:
         ds: a dataset with ``len``, ``labels`` and ``subset`` (e.g. an ImageDataset).

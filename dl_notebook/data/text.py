@@ -16,7 +16,7 @@ import numpy as np
 
 from .._keras import keras
 from ..errors import InvalidArgumentError
-from .images import _encode_labels
+from ._labels import encode_labels
 
 __all__ = ["TextDataset"]
 
@@ -285,7 +285,7 @@ class TextDataset:
     def _build(cls, texts, labels, class_names, max_tokens, sequence_length, standardize, split,
                ngrams, skipped, where):
         ngrams = _check_settings(max_tokens, sequence_length, standardize, split, ngrams)
-        int_labels, class_names = _encode_labels(labels, class_names)
+        int_labels, class_names = encode_labels(labels, class_names)
         if len(class_names) < 2:
             raise InvalidArgumentError(
                 f"Only one class ({class_names[0]!r}) found in {where}; a classifier needs at "
