@@ -14,7 +14,15 @@ Example:
 """
 
 from . import data, layers
-from .data import ImageDataset, TextDataset, datasets, three_way_split, two_way_split
+from .data import (
+    ImageDataset,
+    TabularDataset,
+    TextDataset,
+    TimeSeriesDataset,
+    datasets,
+    three_way_split,
+    two_way_split,
+)
 from .errors import (
     DLError,
     InvalidArgumentError,
@@ -37,7 +45,9 @@ __all__ = [
     "NetworkEditError",
     "Sequential",
     "ShapeError",
+    "TabularDataset",
     "TextDataset",
+    "TimeSeriesDataset",
     "data",
     "datasets",
     "layers",

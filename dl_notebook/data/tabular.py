@@ -448,13 +448,14 @@ def _encode(frame, pre):
         series = frame[col]
         if col in pre["vocabularies"]:
             vocabulary = pre["vocabularies"][col]
-            index = {v: i for i, v in enumerate(vocabulary)}
             block = np.zeros((n, len(vocabulary)), dtype=np.float32)
-            for row, value in enumerate(series):
-                if not pd.isna(value):
-                    pos = index.get(_lookup_key(value, vocabulary))
-                    if pos is not None:
-                        block[row, pos] = 1.0
+            if vocabulary:
+                text = isinstance(vocabulary[0], str)
+                keys = series.astype(object).map(str) if text else series.astype(object)
+                pos = np.asarray(pd.Index(vocabulary, dtype=object).get_indexer(keys))
+                pos[~series.notna().to_numpy()] = -1
+                rows = np.flatnonzero(pos >= 0)
+                block[rows, pos[rows]] = 1.0
             blocks.append(block)
             names.extend(f"{col}={v}" for v in vocabulary)
             continue

@@ -207,8 +207,8 @@ class TimeSeriesDataset:
             )
         if np.isnan(values).any() or target_series.isna().any():
             raise InvalidArgumentError(
-                "The series has missing values; fill them first, for example with df.interpolate() or "
-                "df.ffill()."
+                "The series has missing values; fill them first, for example with "
+                "df.interpolate() or df.ffill()."
             )
         task = infer_task(target_series, target, task, integral_floats=False)
         labels_all, class_names = encode_target(target_series, target, task)
