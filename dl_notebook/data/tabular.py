@@ -15,6 +15,7 @@ import os
 import numpy as np
 
 from ..errors import InvalidArgumentError
+from ._base import Dataset, check_batch_size
 
 __all__ = ["TabularDataset"]
 
@@ -130,8 +131,7 @@ def encode_target(series, column, task):
 def _labels_tf_dataset(x, y, task, batch_size, shuffle, seed, features=None):
     import tensorflow as tf
 
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-        raise InvalidArgumentError(f"batch_size must be a positive integer; got {batch_size!r}.")
+    check_batch_size(batch_size)
     y = y.astype(np.int32 if task == "classification" else np.float32)
     ds = tf.data.Dataset.from_tensor_slices((x, y))
     if shuffle:
@@ -143,7 +143,7 @@ def _labels_tf_dataset(x, y, task, batch_size, shuffle, seed, features=None):
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-class TabularDataset:
+class TabularDataset(Dataset):
     """Rows of a table as standardised, one-hot encoded feature vectors and a target.
 
     Make one with :meth:`from_dataframe` or :meth:`from_csv`. Each numeric
@@ -171,6 +171,8 @@ class TabularDataset:
         >>> ds.feature_names, ds.class_names, ds.labels.tolist()
         (['size', 'colour=blue', 'colour=red'], ['a', 'b'], [0, 1, 0, 1])
     """
+
+    item = "row"
 
     def __init__(self, *, x, labels, task, class_names, feature_names, preprocessing, target,
                  dropped=0):
@@ -285,19 +287,11 @@ class TabularDataset:
                                   missing=missing, task=task, **kwargs)
 
     # ----------------------------------------------------------------- protocol
-    def __len__(self):
-        return len(self._labels)
-
     def __repr__(self):
         kind = (f"{len(self.class_names)} classes" if self.task == "classification"
                 else "regression")
         return (f"TabularDataset({len(self):,} rows, {len(self.feature_names)} features, "
                 f"target={self.target!r}, {kind})")
-
-    @property
-    def labels(self) -> np.ndarray:
-        """Class id of each row (classification) or its float target (regression)."""
-        return self._labels.copy()
 
     @property
     def input_shape(self):
@@ -319,7 +313,7 @@ class TabularDataset:
             >>> TabularDataset.from_dataframe(df, "y").subset([1, 2]).labels.tolist()
             [1, 1]
         """
-        idx = _check_indices(indices, len(self), "row")
+        idx = self._indices(indices)
         return type(self)(x=self._x[idx], labels=self._labels[idx], task=self.task,
                           class_names=self.class_names, feature_names=self.feature_names,
                           preprocessing=self.preprocessing, target=self.target)
@@ -383,22 +377,6 @@ class TabularDataset:
             ((2, 1), 'int32')
         """
         return _labels_tf_dataset(self._x, self._labels, self.task, batch_size, shuffle, seed)
-
-
-def _check_indices(indices, n, what):
-    idx = np.asarray(indices)
-    if idx.dtype == bool:
-        if idx.shape != (n,):
-            raise InvalidArgumentError(
-                f"A boolean mask needs one value per {what} ({n}); got {idx.size}."
-            )
-        idx = np.flatnonzero(idx)
-    idx = idx.astype(np.int64).reshape(-1)
-    if idx.size and (idx.min() < -n or idx.max() >= n):
-        raise InvalidArgumentError(
-            f"Indices must lie in 0..{n - 1}; got {int(idx.min())}..{int(idx.max())}."
-        )
-    return idx
 
 
 def _fit(frame, inputs, nominals, missing):

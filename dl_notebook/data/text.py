@@ -16,6 +16,7 @@ import numpy as np
 
 from .._keras import keras
 from ..errors import InvalidArgumentError
+from ._base import Dataset, check_batch_size
 from ._labels import encode_labels
 
 __all__ = ["TextDataset"]
@@ -107,7 +108,7 @@ def _read_text(path, encoding):
     return text.removeprefix("\ufeff"), None
 
 
-class TextDataset:
+class TextDataset(Dataset):
     """Labelled texts with a fitted Keras ``TextVectorization`` (int token ids).
 
     Make one with :meth:`from_texts`, :meth:`from_dataframe` or
@@ -132,6 +133,8 @@ class TextDataset:
     """
 
     task = "classification"
+
+    item = "text"
 
     def __init__(self, *, texts, labels, class_names, vectorizer, settings, ids=None,
                  skipped=None):
@@ -301,17 +304,7 @@ class TextDataset:
         return cls(texts=texts, labels=int_labels, class_names=class_names, vectorizer=layer,
                    settings=settings, skipped=skipped)
 
-    def _load_message(self):
-        line = f"Loaded {len(self):,} texts in {len(self.class_names)} classes"
-        if self.skipped:
-            n = len(self.skipped)
-            line += f"; skipped {n:,} unreadable file{'s' if n != 1 else ''} (see .skipped)"
-        return line + "."
-
     # ----------------------------------------------------------------- basics
-    def __len__(self):
-        return len(self._labels)
-
     def __repr__(self):
         return (f"TextDataset({len(self):,} texts, {len(self.class_names)} classes, "
                 f"vocabulary {self.vocabulary_size:,}, "
@@ -321,11 +314,6 @@ class TextDataset:
     def texts(self):
         """The raw texts, in dataset order."""
         return list(self._texts)
-
-    @property
-    def labels(self) -> np.ndarray:
-        """Integer class index of each text (positions in :attr:`class_names`)."""
-        return self._labels.copy()
 
     @property
     def sequence_length(self) -> int:
@@ -390,18 +378,7 @@ class TextDataset:
             >>> part.labels.tolist(), part.vectorizer is ds.vectorizer
             ([1, 1], True)
         """
-        idx = np.asarray(indices)
-        if idx.dtype == bool:
-            if idx.shape != (len(self),):
-                raise InvalidArgumentError(
-                    f"A boolean mask needs one value per text ({len(self)}); got {idx.size}."
-                )
-            idx = np.flatnonzero(idx)
-        idx = idx.astype(np.int64).reshape(-1)
-        if idx.size and (idx.min() < -len(self) or idx.max() >= len(self)):
-            raise InvalidArgumentError(
-                f"Indices must lie in 0..{len(self) - 1}; got {int(idx.min())}..{int(idx.max())}."
-            )
+        idx = self._indices(indices)
         return type(self)(texts=[self._texts[i] for i in idx], labels=self._labels[idx],
                           class_names=self.class_names, vectorizer=self._vectorizer,
                           settings=self._settings,
@@ -425,8 +402,7 @@ class TextDataset:
         """
         import tensorflow as tf
 
-        if not _is_int(batch_size) or batch_size < 1:
-            raise InvalidArgumentError(f"batch_size must be a positive integer; got {batch_size!r}.")
+        check_batch_size(batch_size)
         ds = tf.data.Dataset.from_tensor_slices((self._token_ids(),
                                                  self._labels.astype(np.int32)))
         if shuffle:
@@ -443,19 +419,3 @@ class TextDataset:
             ((2, 3), [0, 1])
         """
         return self._token_ids().copy(), self._labels.astype(np.int32)
-
-    def label_freq(self):
-        """Number and percentage of texts per class, as a pandas DataFrame.
-
-        Example:
-            >>> from dl_notebook.data.text import TextDataset
-            >>> ds = TextDataset.from_texts(["a", "b", "c", "d"], ["x", "y", "y", "y"])
-            >>> ds.label_freq()["count"].tolist()
-            [1, 3]
-        """
-        import pandas as pd
-
-        counts = np.bincount(self._labels, minlength=len(self.class_names))
-        total = max(1, counts.sum())
-        return pd.DataFrame({"class": self.class_names, "count": counts,
-                             "percent": np.round(100.0 * counts / total, 2)})

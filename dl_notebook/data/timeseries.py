@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InvalidArgumentError
+from ._base import Dataset
 from .tabular import (
     _as_list,
     _check_columns,
-    _check_indices,
     _is_numeric_dtype,
     _labels_tf_dataset,
     encode_target,
@@ -30,7 +30,7 @@ def _positive_int(value, name):
     return int(value)
 
 
-class TimeSeriesDataset:
+class TimeSeriesDataset(Dataset):
     """Windows of a multivariate series, each labelled with the target ``horizon`` steps later.
 
     Make one with :meth:`from_dataframe` or :meth:`from_arrays`. Features
@@ -57,6 +57,8 @@ class TimeSeriesDataset:
     """
 
     split_mode = "ordered"
+
+    item = "window"
 
     def __init__(self, *, values, starts, labels, task, class_names, sequence_length, horizon,
                  stride, feature_names, target, time_index, preprocessing):
@@ -232,20 +234,12 @@ class TimeSeriesDataset:
                    time_index=np.asarray(times)[label_rows], preprocessing=preprocessing)
 
     # ----------------------------------------------------------------- protocol
-    def __len__(self):
-        return len(self._starts)
-
     def __repr__(self):
         kind = (f"{len(self.class_names)} classes" if self.task == "classification"
                 else "regression")
         return (f"TimeSeriesDataset({len(self):,} windows of {self.sequence_length}x"
                 f"{len(self.feature_names)}, horizon={self.horizon}, target={self.target!r}, "
                 f"{kind})")
-
-    @property
-    def labels(self) -> np.ndarray:
-        """Class id (classification) or float target (regression) of each window."""
-        return self._labels.copy()
 
     @property
     def input_shape(self):
@@ -282,7 +276,7 @@ class TimeSeriesDataset:
             >>> ds.subset([0, 5]).time_index.tolist()
             [2, 7]
         """
-        idx = _check_indices(indices, len(self), "window")
+        idx = self._indices(indices)
         return type(self)(values=self._values, starts=self._starts[idx],
                           labels=self._labels[idx], task=self.task,
                           class_names=self.class_names, sequence_length=self.sequence_length,

@@ -1,0 +1,78 @@
+"""What every dl_notebook dataset shares: length, labels, index checks, class counts.
+
+Each dataset kind (images, tables, texts, time series) offers ``len``,
+``labels``, ``class_names``, ``task``, ``input_shape``, ``subset``,
+``to_tf_dataset`` and ``to_numpy``; this base holds the parts that are the
+same for all of them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InvalidArgumentError
+
+__all__ = ["Dataset", "check_batch_size"]
+
+
+def check_batch_size(batch_size) -> int:
+    """Validate a batch size (a positive integer)."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+            or batch_size < 1:
+        raise InvalidArgumentError(f"batch_size must be a positive integer; got {batch_size!r}.")
+    return int(batch_size)
+
+
+class Dataset:
+    """Base of the dataset kinds; subclasses set ``_labels`` and ``item`` (e.g. ``"image"``)."""
+
+    task = "classification"
+    item = "item"
+    class_names = None
+    skipped: list = []
+
+    def __len__(self):
+        return len(self._labels)
+
+    @property
+    def labels(self) -> np.ndarray:
+        """Class id of each item (positions in ``class_names``), or its float target."""
+        return self._labels.copy()
+
+    def _indices(self, indices) -> np.ndarray:
+        """Integer positions from *indices* (integers or a boolean mask), checked."""
+        n = len(self)
+        idx = np.asarray(indices)
+        if idx.dtype == bool:
+            if idx.shape != (n,):
+                raise InvalidArgumentError(
+                    f"A boolean mask needs one value per {self.item} ({n}); got {idx.size}."
+                )
+            idx = np.flatnonzero(idx)
+        idx = idx.astype(np.int64).reshape(-1)
+        if idx.size and (idx.min() < -n or idx.max() >= n):
+            raise InvalidArgumentError(
+                f"Indices must lie in 0..{n - 1}; got {int(idx.min())}..{int(idx.max())}."
+            )
+        return idx
+
+    def label_freq(self):
+        """Number and percentage of items per class, as a pandas DataFrame."""
+        import pandas as pd
+
+        if self.task != "classification":
+            raise InvalidArgumentError(
+                "label_freq() counts classes; this dataset has a numeric (regression) target."
+            )
+        counts = np.bincount(self._labels.astype(np.int64), minlength=len(self.class_names))
+        total = max(1, counts.sum())
+        return pd.DataFrame({"class": self.class_names, "count": counts,
+                             "percent": np.round(100.0 * counts / total, 2)})
+
+    def _load_message(self) -> str:
+        """The one line printed after loading, e.g. ``Loaded 9 images in 3 classes.``"""
+        line = f"Loaded {len(self):,} {self.item}s in {len(self.class_names)} classes"
+        if self.skipped:
+            n = len(self.skipped)
+            line += f"; skipped {n:,} unreadable file{'s' if n != 1 else ''} (see .skipped)"
+        return line + "."
