@@ -12,13 +12,13 @@ import numpy as np
 
 from ..errors import InvalidArgumentError
 from ._base import Dataset
-from .tabular import (
-    _as_list,
-    _check_columns,
-    _is_numeric_dtype,
-    _labels_tf_dataset,
+from ._columns import (
+    as_list,
+    check_columns,
     encode_target,
     infer_task,
+    is_numeric_dtype,
+    labels_tf_dataset,
 )
 
 __all__ = ["TimeSeriesDataset"]
@@ -111,21 +111,21 @@ class TimeSeriesDataset(Dataset):
             raise InvalidArgumentError(
                 f"df must be a pandas DataFrame; got {type(df).__name__}."
             )
-        _check_columns(df, [target], "target column")
+        check_columns(df, [target], "target column")
         if time_col is not None:
-            _check_columns(df, [time_col], "time column")
+            check_columns(df, [time_col], "time column")
             df = df.sort_values(time_col, kind="stable")
-        features = _as_list(features, "features")
+        features = as_list(features, "features")
         if features is None:
-            features = [c for c in df.columns if c != time_col and _is_numeric_dtype(df[c])]
+            features = [c for c in df.columns if c != time_col and is_numeric_dtype(df[c])]
             if not features:
                 raise InvalidArgumentError(
                     "The table has no numeric columns to use as features; give features=[...] "
                     "with numeric columns."
                 )
-        _check_columns(df, features, "feature column")
+        check_columns(df, features, "feature column")
         for col in features:
-            if not _is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col].dtype):
+            if not is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col].dtype):
                 raise InvalidArgumentError(
                     f"Feature {col!r} holds {df[col].dtype} values, but window features must be "
                     "numbers; convert it or leave it out of features."
@@ -174,14 +174,14 @@ class TimeSeriesDataset(Dataset):
                 f"feature_names has {len(names)} names for {n_cols} columns; give one per column."
             )
         columns = list(range(n_cols))
-        for index in [target_index, *(_as_list(features, "features") or [])]:
+        for index in [target_index, *(as_list(features, "features") or [])]:
             if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not (
                     -n_cols <= index < n_cols):
                 raise InvalidArgumentError(
                     f"Column index {index!r} is out of range; values has columns 0..{n_cols - 1}."
                 )
         features = columns if features is None else [int(i) % n_cols for i in
-                                                      _as_list(features, "features")]
+                                                      as_list(features, "features")]
         target = pd.Series(values[:, int(target_index)])
         if times is None:
             times = np.arange(len(values))
@@ -321,5 +321,5 @@ class TimeSeriesDataset(Dataset):
 
         values = tf.constant(self._values)
         offsets = tf.range(self.sequence_length, dtype=tf.int64)
-        return _labels_tf_dataset(self._starts, self._labels, self.task, batch_size, shuffle,
+        return labels_tf_dataset(self._starts, self._labels, self.task, batch_size, shuffle,
                                   seed, features=lambda s: tf.gather(values, s[:, None] + offsets))
