@@ -13,7 +13,9 @@ Example:
     True
 """
 
-from . import data, layers
+import importlib as _importlib
+
+from . import callbacks, data, layers, train
 from .data import (
     ImageDataset,
     TabularDataset,
@@ -32,6 +34,11 @@ from .errors import (
     ShapeError,
 )
 from .model import Network, Sequential
+from .train import Optimizer, TrainingHistory
+from .train import progress as _progress
+
+# The composition root names the notebook view; core training code never imports widgets.
+_progress.register_live_view("dl_notebook.widgets.live:LiveDashboard")
 
 __version__ = "0.1.0"
 
@@ -43,14 +50,29 @@ __all__ = [
     "MissingDependencyError",
     "Network",
     "NetworkEditError",
+    "Optimizer",
     "Sequential",
     "ShapeError",
     "TabularDataset",
     "TextDataset",
     "TimeSeriesDataset",
+    "TrainingHistory",
+    "callbacks",
     "data",
     "datasets",
     "layers",
+    "lr_find",
+    "schedules",
+    "solvers",
     "three_way_split",
+    "train",
     "two_way_split",
 ]
+
+
+def __getattr__(name):  # these import Keras, so they load on first access
+    if name in ("solvers", "schedules"):
+        return _importlib.import_module(f"{__name__}.train.{name}")
+    if name == "lr_find":
+        return _importlib.import_module(f"{__name__}.train.lr_find").lr_find
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

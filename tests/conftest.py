@@ -208,3 +208,52 @@ def page(browser):
         yield new_page
     finally:
         context.close()
+
+
+@pytest.fixture
+def jupyterlab_server(jupyter_env, tmp_path):
+    """Factory: ``url = jupyterlab_server(root_dir)`` starts JupyterLab on 127.0.0.1 and a free port.
+
+    The server has no token or password and serves *root_dir*; open a notebook in it at
+    ``url + "lab/tree/<name>.ipynb"``. The call returns once the server answers HTTP (at
+    most 60 s); every server started through the factory is terminated, by its process
+    object, when the test ends. The log is written to ``tmp_path``.
+
+    Example:
+        def test_lab(jupyterlab_server, page, tmp_path):
+            page.goto(jupyterlab_server(tmp_path) + "lab/tree/nb.ipynb")
+    """
+    started: list[tuple[subprocess.Popen, object]] = []
+
+    def start(root_dir, *extra_args: str, timeout: float = SERVER_START_TIMEOUT) -> str:
+        root_dir = Path(root_dir).resolve()
+        port = _find_free_port()
+        log_path = tmp_path / f"jupyterlab-{port}.log"
+        log = open(log_path, "wb")  # closed at teardown
+        cmd = [
+            *_venv_executable("jupyter"),
+            "lab",
+            "--no-browser",
+            "--allow-root",
+            "--ServerApp.token=",
+            "--ServerApp.password=",
+            "--ServerApp.ip=127.0.0.1",
+            f"--port={port}",
+            "--ServerApp.port_retries=0",
+            f"--ServerApp.root_dir={root_dir}",
+            "--LabApp.news_url=None",
+            *extra_args,
+        ]
+        proc = subprocess.Popen(
+            cmd, cwd=root_dir, env=jupyter_env, stdout=log, stderr=subprocess.STDOUT
+        )
+        started.append((proc, log))
+        url = f"http://127.0.0.1:{port}/"
+        _wait_for_http(url, proc, timeout, log_path)
+        return url
+
+    yield start
+
+    for proc, log in reversed(started):
+        _stop(proc)
+        log.close()

@@ -133,6 +133,7 @@ def _check_keras_names(net):
 @contextmanager
 def transaction(net):
     """Undo every change to *net* when the block raises: edits are all or nothing."""
+    net._wait_idle()  # a background fit holds the network until it ends
     order = list(net._order)
     specs = dict(net._specs)
     states = {name: dict(vars(spec), _inputs=list(spec._inputs)) for name, spec in specs.items()}

@@ -341,6 +341,7 @@ class Network(LayerGraph):
         Layers untouched by edits keep their Keras objects, so a model
         trained before an edit lends its weights to the model after it.
         """
+        self._wait_idle()
         if self._model is not None and self._model_version == self._version:
             return self._model
         if not self.input_names:
@@ -353,6 +354,30 @@ class Network(LayerGraph):
         )
         self._model_version = self._version
         return self._model
+
+    def fit(self, data, valid_data=None, epochs=10, batch_size=32, solver=None, lr_scheduler=None,
+            optimizer=None, callbacks=None, live=None, checkpoint_dir=None, resume=False,
+            seed=None, strategy=None, loss=None, metrics=None, background=None):
+        """Train the network (DLPy ``fit``); returns a :class:`~dl_notebook.TrainingHistory`.
+
+        In a notebook it trains in the background and returns the running history at
+        once. Arguments: see :func:`dl_notebook.train.fit.fit`.
+
+        Example:
+            >>> import numpy as np, dl_notebook as dn
+            >>> net = dn.Sequential(layers=[dn.layers.InputLayer(shape=(2,)), dn.layers.Dense(2)])
+            >>> net.fit((np.eye(2), [0, 1]), epochs=2, live=False).frame["epoch"].tolist()
+            [1, 2]
+        """
+        from ..train.fit import fit
+
+        return fit(self, data, valid_data, epochs, batch_size, solver, lr_scheduler, optimizer,
+                   callbacks, live, checkpoint_dir, resume, seed, strategy, loss, metrics,
+                   background)
+
+    def _wait_idle(self):  # a background fit holds the network until it ends
+        if getattr(self, "_run", None) is not None:
+            self._run._wait_others()
 
     @classmethod
     def from_keras(cls, model, name=None):

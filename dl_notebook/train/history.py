@@ -1,0 +1,193 @@
+"""TrainingHistory: what a ``fit`` run recorded, and a handle on a run still going.
+
+Rows (one per epoch) may be appended by the training thread while the
+notebook reads :attr:`TrainingHistory.frame`; a lock keeps both sides
+consistent. A run started in the background is joined with
+:meth:`TrainingHistory.wait` or ``await hist``.
+"""
+
+from __future__ import annotations
+
+import threading
+
+__all__ = ["TrainingHistory"]
+
+_FIRST = ("epoch", "loss")
+_LAST = ("learning_rate", "seconds")
+
+
+class TrainingHistory:
+    """The per-epoch record of a training run (what ``net.fit`` returns).
+
+    ``frame`` is a pandas DataFrame with the columns ``epoch`` (counted from
+    1), ``loss``, the metrics, ``val_loss`` and the validation metrics when
+    validation data was given, ``learning_rate`` and ``seconds``. A run
+    that a Stop button, an interrupt, a non-finite loss or early stopping
+    ended says so in :attr:`stop_reason`; :attr:`interrupted` is True after
+    an interrupt (the weights trained so far are kept).
+
+    When training runs in a background thread (inside a notebook kernel),
+    :attr:`running` is True until it ends; :meth:`wait` blocks until then
+    and ``await hist`` does the same without blocking the event loop.
+
+    Args:
+        rows: rows to start with (e.g. from a checkpoint), as dicts.
+
+    Example:
+        >>> from dl_notebook.train.history import TrainingHistory
+        >>> hist = TrainingHistory([{"epoch": 1, "loss": 0.9, "seconds": 1.5},
+        ...                         {"epoch": 2, "loss": 0.5, "seconds": 1.4}])
+        >>> hist.frame["loss"].tolist(), hist.running, hist.stop_reason
+        ([0.9, 0.5], False, None)
+    """
+
+    def __init__(self, rows=None):
+        self._rows = [dict(row) for row in rows or []]
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._done.set()
+        self._thread = None
+        self.stop_event = threading.Event()
+        self.stop_reason = None
+        self.interrupted = False
+        self.error = None
+
+    # -- recording (training thread) ----------------------------------------------
+    def _append(self, row: dict) -> None:
+        with self._lock:
+            self._rows.append(dict(row))
+
+    def _set_reason(self, reason: str, *, force=False) -> None:
+        if force or self.stop_reason is None:
+            self.stop_reason = reason
+
+    def _start(self, thread) -> None:
+        self._thread = thread
+        self._done.clear()
+        thread.start()
+
+    def _finish(self) -> None:
+        self._done.set()
+
+    # -- reading ---------------------------------------------------------------------
+    @property
+    def rows(self) -> list[dict]:
+        """The rows recorded so far, as a list of dicts (a copy)."""
+        with self._lock:
+            return [dict(row) for row in self._rows]
+
+    @property
+    def frame(self):
+        """The history as a pandas DataFrame, one row per epoch."""
+        import pandas as pd
+
+        rows = self.rows
+        keys = list(dict.fromkeys(key for row in rows for key in row))
+        metrics = [k for k in keys if k not in _FIRST + _LAST and not k.startswith("val_")]
+        valid = [k for k in keys if k.startswith("val_")]
+        valid.sort(key=lambda k: (k != "val_loss", k))
+        columns = [k for k in _FIRST if k in keys] + metrics + valid + [k for k in _LAST
+                                                                        if k in keys]
+        if not rows:
+            columns = list(_FIRST)
+        return pd.DataFrame(rows, columns=columns)
+
+    @property
+    def running(self) -> bool:
+        """True while a background run is still training."""
+        return not self._done.is_set()
+
+    def __len__(self):
+        with self._lock:
+            return len(self._rows)
+
+    def stop(self) -> None:
+        """Ask the run to stop after the current batch (what a Stop button does)."""
+        self.stop_event.set()
+
+    def wait(self, timeout=None):
+        """Block until a background run ends and return this history.
+
+        A KeyboardInterrupt (the notebook's interrupt) while waiting stops
+        the run, waits for it to end and marks the history interrupted;
+        the weights trained so far are kept. An error raised inside the
+        run is raised here.
+
+        Args:
+            timeout: give up after this many seconds (the run keeps going).
+
+        Example:
+            >>> from dl_notebook.train.history import TrainingHistory
+            >>> TrainingHistory().wait().running
+            False
+        """
+        try:
+            self._done.wait(timeout)
+        except KeyboardInterrupt:
+            self.stop_event.set()
+            self._done.wait()
+            self.interrupted = True
+            self._set_reason("interrupted", force=True)
+        if self.error is not None and not self.running:
+            error, self.error = self.error, None
+            raise error
+        return self
+
+    def _wait_others(self) -> None:
+        """Wait for the run unless the caller is the training thread itself."""
+        if self.running and threading.current_thread() is not self._thread:
+            self._done.wait()
+
+    def __await__(self):
+        import asyncio
+
+        return asyncio.to_thread(self.wait).__await__()
+
+    # -- showing ---------------------------------------------------------------------
+    def plot_training_history(self, *, ax=None, metrics=None):
+        """Plot loss and metrics per epoch (train solid, validation dashed).
+
+        Args:
+            ax: a matplotlib axes to draw into (default: a new figure).
+            metrics: columns to draw (default: every loss and metric column).
+
+        Returns:
+            a display with ``.figure_`` and ``.ax_`` that shows as PNG.
+
+        Example:
+            >>> from dl_notebook.train.history import TrainingHistory
+            >>> hist = TrainingHistory([{"epoch": 1, "loss": 0.9}, {"epoch": 2, "loss": 0.5}])
+            >>> hist.plot_training_history().ax_.get_xlabel()
+            'epoch'
+        """
+        from .._display import FigureDisplay
+
+        if ax is None:
+            from matplotlib.figure import Figure
+
+            fig = Figure(figsize=(6, 3.5))
+            ax = fig.subplots()
+        frame = self.frame
+        skip = {"epoch", "learning_rate", "seconds"}
+        names = metrics or [c for c in frame.columns if c not in skip and not c.startswith("val_")]
+        for name in names:
+            line, = ax.plot(frame["epoch"], frame[name], marker="o", label=name)
+            if "val_" + name in frame:
+                ax.plot(frame["epoch"], frame["val_" + name], linestyle="--",
+                        color=line.get_color(), label="val_" + name)
+        ax.set_xlabel("epoch")
+        if names:
+            ax.legend()
+        return FigureDisplay(ax.figure, ax)
+
+    def _repr_html_(self):
+        note = ""
+        if self.running:
+            note = "<p><b>running</b></p>"
+        elif self.stop_reason:
+            note = f"<p>Stopped: {self.stop_reason}.</p>"
+        return note + self.frame.to_html(index=False)
+
+    def __repr__(self):
+        state = "running" if self.running else (self.stop_reason or "finished")
+        return f"<TrainingHistory: {len(self)} epochs, {state}>"

@@ -1,0 +1,469 @@
+"""Learning-rate schedules (DLPy ``lr_scheduler``) and the ``ReduceLROnPlateau`` callback.
+
+Each schedule is a ``keras.optimizers.schedules.LearningRateSchedule``: a
+function of the optimizer's step (the number of batches trained so far,
+counted from 0), computed with ``keras.ops`` so it also runs inside a
+compiled training step, and serialisable with ``get_config`` /
+``from_config`` (registered as ``dl_notebook>Name``, so a saved ``.keras``
+model loads back with its schedule). Give one as ``learning_rate`` of a
+solver or of any Keras optimizer, or as ``lr_scheduler=`` to ``fit``.
+
+Steps are batches. DLPy counts ``StepLR`` / ``MultiStepLR`` in epochs: pass
+``steps_per_epoch=`` and ``step_size`` / ``steps`` are read as epochs
+(multiplied by ``steps_per_epoch``). ``ReduceLROnPlateau`` changes the
+learning rate between epochs, so it needs an optimizer whose learning rate
+is a number, not a schedule.
+
+Keras loads when a schedule class is first used, not when this module is
+imported.
+
+Example:
+    >>> from dl_notebook.train.schedules import CyclicLR, StepLR
+    >>> lr = CyclicLR(0.001, 0.006, step_size=4)
+    >>> [round(float(lr(s)), 5) for s in (0, 2, 4, 6, 8)]
+    [0.001, 0.0035, 0.006, 0.0035, 0.001]
+    >>> [round(float(StepLR(0.1, 0.5, 2, steps_per_epoch=10)(s)), 3) for s in (19, 20, 40)]
+    [0.1, 0.05, 0.025]
+"""
+
+# The public classes subclass Keras classes, so they are made on first use by the module
+# __getattr__ below (importing dl_notebook stays free of Keras); ruff cannot see that.
+# ruff: noqa: F822
+
+from __future__ import annotations
+
+import math
+import numbers
+import threading
+
+from .._keras import keras
+from ..errors import InvalidArgumentError
+
+__all__ = [
+    "FixedLR",
+    "StepLR",
+    "MultiStepLR",
+    "PolynomialLR",
+    "CyclicLR",
+    "CosineDecay",
+    "OneCycle",
+    "ReduceLROnPlateau",
+    "custom_objects",
+]
+_LAZY = frozenset(__all__) - {"custom_objects"}
+
+_CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
+_DEFINE_LOCK = threading.Lock()
+
+
+# -- argument checks ----------------------------------------------------------------------
+def _number(value, name, where, *, low=None, high=None, low_open=False, high_open=False):
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value):
+        raise InvalidArgumentError(f"{where}: {name} must be a finite number; got {value!r}.")
+    if low is not None and (value <= low if low_open else value < low):
+        sign = ">" if low_open else "≥"
+        raise InvalidArgumentError(f"{where}: {name} must be {sign} {low:g}; got {value!r}.")
+    if high is not None and (value >= high if high_open else value > high):
+        sign = "<" if high_open else "≤"
+        raise InvalidArgumentError(f"{where}: {name} must be {sign} {high:g}; got {value!r}.")
+    return float(value)
+
+
+def _count(value, name, where, *, minimum=1):
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
+        raise InvalidArgumentError(
+            f"{where}: {name} must be an integer ≥ {minimum}; got {value!r}."
+        )
+    return int(value)
+
+
+def _steps_per_epoch(value, where):
+    return None if value is None else _count(value, "steps_per_epoch", where)
+
+
+# -- the Keras classes, made when first asked for ----------------------------------------------
+def __getattr__(name):
+    if name in _LAZY:
+        with _DEFINE_LOCK:
+            if name not in globals():
+                _define()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+
+
+def custom_objects() -> dict:
+    """The schedule classes by name, registered with Keras; for ``load_model(custom_objects=)``.
+
+    Calling it (or using any schedule) registers the classes, so that
+    ``keras.models.load_model`` finds them when a saved optimizer follows one.
+
+    Example:
+        >>> from dl_notebook.train.schedules import custom_objects
+        >>> sorted(custom_objects())[:2]
+        ['CosineDecay', 'CyclicLR']
+    """
+    return {name: __getattr__(name) for name in sorted(_LAZY) if name != "ReduceLROnPlateau"}
+
+
+def _define():
+    """Create the schedule classes (they subclass Keras classes, so Keras loads here)."""
+    k = keras()
+    ops = k.ops
+    base = k.optimizers.schedules.LearningRateSchedule
+
+    def _float_step(step):
+        return ops.cast(step, "float32")
+
+    class _Schedule(base):
+        """Shared ``get_config`` / ``__repr__``: the constructor's arguments."""
+
+        _args: tuple = ()
+
+        def get_config(self):
+            return {name: getattr(self, name) for name in self._args}
+
+        def __repr__(self):
+            args = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._args)
+            return f"{type(self).__name__}({args})"
+
+        def __eq__(self, other):
+            return type(self) is type(other) and self.get_config() == other.get_config()
+
+        __hash__ = object.__hash__
+
+    class FixedLR(_Schedule):
+        """A constant learning rate (DLPy ``FixedLR``).
+
+        Example:
+            >>> from dl_notebook.train.schedules import FixedLR
+            >>> round(float(FixedLR(0.01)(1000)), 6)
+            0.01
+        """
+
+        _args = ("learning_rate",)
+
+        def __init__(self, learning_rate):
+            self.learning_rate = _number(learning_rate, "learning_rate", "FixedLR",
+                                         low=0, low_open=True)
+
+        def __call__(self, step):
+            return ops.full((), self.learning_rate, dtype="float32")
+
+    class StepLR(_Schedule):
+        """Multiply the rate by *gamma* every *step_size* steps (DLPy ``StepLR``).
+
+        ``lr = learning_rate * gamma ** floor(step / step_size)``.
+
+        Args:
+            learning_rate: the starting rate.
+            gamma: the factor applied at each drop, in (0, 1].
+            step_size: steps between drops (epochs when ``steps_per_epoch`` is given).
+            steps_per_epoch: batches per epoch, to count ``step_size`` in epochs as DLPy does.
+
+        Example:
+            >>> from dl_notebook.train.schedules import StepLR
+            >>> [round(float(StepLR(1.0, 0.1, 3)(s)), 4) for s in (0, 2, 3, 6)]
+            [1.0, 1.0, 0.1, 0.01]
+        """
+
+        _args = ("learning_rate", "gamma", "step_size", "steps_per_epoch")
+
+        def __init__(self, learning_rate, gamma=0.1, step_size=10, steps_per_epoch=None):
+            self.learning_rate = _number(learning_rate, "learning_rate", "StepLR",
+                                         low=0, low_open=True)
+            self.gamma = _number(gamma, "gamma", "StepLR", low=0, high=1, low_open=True)
+            self.step_size = _count(step_size, "step_size", "StepLR")
+            self.steps_per_epoch = _steps_per_epoch(steps_per_epoch, "StepLR")
+
+        def __call__(self, step):
+            size = self.step_size * (self.steps_per_epoch or 1)
+            drops = ops.floor(_float_step(step) / size)
+            return self.learning_rate * ops.power(self.gamma, drops)
+
+    class MultiStepLR(_Schedule):
+        """Multiply the rate by *gamma* at each of the given steps (DLPy ``MultiStepLR``).
+
+        ``lr = learning_rate * gamma ** (number of milestones ≤ step)``.
+
+        Args:
+            learning_rate: the starting rate.
+            gamma: the factor applied at each milestone, in (0, 1].
+            steps: increasing milestones (epochs when ``steps_per_epoch`` is given).
+            steps_per_epoch: batches per epoch, to give ``steps`` in epochs as DLPy does.
+
+        Example:
+            >>> from dl_notebook.train.schedules import MultiStepLR
+            >>> [round(float(MultiStepLR(1.0, 0.5, [2, 5])(s)), 3) for s in (1, 2, 4, 5, 99)]
+            [1.0, 0.5, 0.5, 0.25, 0.25]
+        """
+
+        _args = ("learning_rate", "gamma", "steps", "steps_per_epoch")
+
+        def __init__(self, learning_rate, gamma=0.1, steps=(), steps_per_epoch=None):
+            where = "MultiStepLR"
+            self.learning_rate = _number(learning_rate, "learning_rate", where,
+                                         low=0, low_open=True)
+            self.gamma = _number(gamma, "gamma", where, low=0, high=1, low_open=True)
+            if isinstance(steps, numbers.Integral):
+                steps = [steps]
+            try:
+                steps = [_count(s, "each of steps", where) for s in steps]
+            except TypeError:
+                raise InvalidArgumentError(
+                    f"{where}: steps must be a list of positive integers; got {steps!r}."
+                ) from None
+            if not steps or steps != sorted(set(steps)):
+                raise InvalidArgumentError(
+                    f"{where}: steps must be a non-empty increasing list of integers; got {steps!r}."
+                )
+            self.steps = steps
+            self.steps_per_epoch = _steps_per_epoch(steps_per_epoch, where)
+
+        def __call__(self, step):
+            scale = self.steps_per_epoch or 1
+            milestones = ops.convert_to_tensor([s * scale for s in self.steps], dtype="float32")
+            passed = ops.sum(ops.cast(_float_step(step) >= milestones, "float32"))
+            return self.learning_rate * ops.power(self.gamma, passed)
+
+    class PolynomialLR(_Schedule):
+        """Polynomial decay to *end_lr* over *max_steps* steps (DLPy ``PolynomialLR``).
+
+        ``lr = (learning_rate - end_lr) * (1 - min(step, max_steps) / max_steps) ** power + end_lr``.
+
+        Example:
+            >>> from dl_notebook.train.schedules import PolynomialLR
+            >>> [round(float(PolynomialLR(1.0, 2, 10)(s)), 3) for s in (0, 5, 10, 20)]
+            [1.0, 0.25, 0.0, 0.0]
+        """
+
+        _args = ("learning_rate", "power", "max_steps", "end_lr")
+
+        def __init__(self, learning_rate, power=1.0, max_steps=1000, end_lr=0.0):
+            where = "PolynomialLR"
+            self.learning_rate = _number(learning_rate, "learning_rate", where,
+                                         low=0, low_open=True)
+            self.power = _number(power, "power", where, low=0, low_open=True)
+            self.max_steps = _count(max_steps, "max_steps", where)
+            self.end_lr = _number(end_lr, "end_lr", where, low=0, high=self.learning_rate)
+
+        def __call__(self, step):
+            done = ops.minimum(_float_step(step), float(self.max_steps)) / self.max_steps
+            return ((self.learning_rate - self.end_lr) * ops.power(1.0 - done, self.power)
+                    + self.end_lr)
+
+    class CyclicLR(_Schedule):
+        """A cyclic learning rate between *base_lr* and *max_lr* (Smith 2017), per batch.
+
+        One cycle is ``2 * step_size`` steps: up from ``base_lr`` to ``max_lr``
+        in ``step_size`` steps, then down again. With ``cycle = floor(1 + step /
+        (2 * step_size))`` and ``x = |step / step_size - 2 * cycle + 1|``,
+        ``lr = base_lr + (max_lr - base_lr) * max(0, 1 - x) * scale`` where
+        ``scale`` is 1 (``"triangular"``), ``1 / 2 ** (cycle - 1)``
+        (``"triangular2"``: the amplitude halves every cycle) or ``gamma ** step``
+        (``"exp_range"``).
+
+        Args:
+            base_lr: the lowest rate.
+            max_lr: the highest rate (> base_lr).
+            step_size: steps in half a cycle (Smith suggests 2–8 epochs' worth).
+            mode: "triangular", "triangular2" or "exp_range".
+            gamma: decay per step in "exp_range" mode, in (0, 1].
+
+        Example:
+            >>> from dl_notebook.train.schedules import CyclicLR
+            >>> lr = CyclicLR(0.0, 1.0, step_size=2, mode="triangular2")
+            >>> [float(lr(s)) for s in (2, 4, 6, 10)]
+            [1.0, 0.0, 0.5, 0.25]
+        """
+
+        _args = ("base_lr", "max_lr", "step_size", "mode", "gamma")
+
+        def __init__(self, base_lr, max_lr, step_size=2000, mode="triangular", gamma=1.0):
+            where = "CyclicLR"
+            self.base_lr = _number(base_lr, "base_lr", where, low=0)
+            self.max_lr = _number(max_lr, "max_lr", where, low=self.base_lr, low_open=True)
+            self.step_size = _count(step_size, "step_size", where)
+            if mode not in _CYCLIC_MODES:
+                raise InvalidArgumentError(
+                    f"{where}: mode must be one of {', '.join(_CYCLIC_MODES)}; got {mode!r}."
+                )
+            self.mode = mode
+            self.gamma = _number(gamma, "gamma", where, low=0, high=1, low_open=True)
+
+        def __call__(self, step):
+            step = _float_step(step)
+            cycle = ops.floor(1.0 + step / (2.0 * self.step_size))
+            x = ops.abs(step / self.step_size - 2.0 * cycle + 1.0)
+            height = (self.max_lr - self.base_lr) * ops.maximum(0.0, 1.0 - x)
+            if self.mode == "triangular2":
+                height = height / ops.power(2.0, cycle - 1.0)
+            elif self.mode == "exp_range":
+                height = height * ops.power(self.gamma, step)
+            return self.base_lr + height
+
+    class CosineDecay(_Schedule):
+        """Optional linear warm-up, then cosine decay (Loshchilov & Hutter 2017).
+
+        For ``step < warmup_steps``: ``lr = learning_rate * step / warmup_steps``
+        (from 0). After it, with ``t = min(step - warmup_steps, decay_steps) /
+        decay_steps``: ``lr = learning_rate * ((1 - alpha) * (1 + cos(pi t)) / 2 + alpha)``,
+        so the rate ends at ``alpha * learning_rate`` and stays there.
+
+        Args:
+            learning_rate: the peak rate.
+            decay_steps: steps of the cosine part (after the warm-up).
+            alpha: the final rate as a fraction of ``learning_rate``, in [0, 1].
+            warmup_steps: steps of the linear warm-up (0 for none).
+
+        Example:
+            >>> from dl_notebook.train.schedules import CosineDecay
+            >>> lr = CosineDecay(1.0, decay_steps=10, warmup_steps=4)
+            >>> [round(float(lr(s)), 3) for s in (0, 2, 4, 9, 14, 99)]
+            [0.0, 0.5, 1.0, 0.5, 0.0, 0.0]
+        """
+
+        _args = ("learning_rate", "decay_steps", "alpha", "warmup_steps")
+
+        def __init__(self, learning_rate, decay_steps, alpha=0.0, warmup_steps=0):
+            where = "CosineDecay"
+            self.learning_rate = _number(learning_rate, "learning_rate", where,
+                                         low=0, low_open=True)
+            self.decay_steps = _count(decay_steps, "decay_steps", where)
+            self.alpha = _number(alpha, "alpha", where, low=0, high=1)
+            self.warmup_steps = _count(warmup_steps, "warmup_steps", where, minimum=0)
+
+        def __call__(self, step):
+            step = _float_step(step)
+            warm = float(max(self.warmup_steps, 1))
+            warmup = self.learning_rate * step / warm
+            t = ops.clip(step - self.warmup_steps, 0.0, float(self.decay_steps)) / self.decay_steps
+            cosine = 0.5 * (1.0 + ops.cos(math.pi * t))
+            decayed = self.learning_rate * ((1.0 - self.alpha) * cosine + self.alpha)
+            return ops.where(step < self.warmup_steps, warmup, decayed)
+
+    class OneCycle(_Schedule):
+        """The one-cycle policy (Smith & Topin 2018), as PyTorch's ``OneCycleLR`` (cosine).
+
+        The rate rises from ``max_lr / div_factor`` to ``max_lr`` over the first
+        ``pct_start * total_steps - 1`` steps, then falls to ``max_lr / div_factor
+        / final_div_factor`` at step ``total_steps - 1``, both along half a cosine;
+        later steps keep the final rate.
+
+        Args:
+            max_lr: the peak rate.
+            total_steps: steps in the whole run (epochs × batches per epoch).
+            pct_start: fraction of the steps spent rising, in (0, 1).
+            div_factor: ``initial rate = max_lr / div_factor``.
+            final_div_factor: ``final rate = initial rate / final_div_factor``.
+
+        Example:
+            >>> from dl_notebook.train.schedules import OneCycle
+            >>> lr = OneCycle(1.0, total_steps=11, pct_start=0.5, div_factor=10, final_div_factor=10)
+            >>> [round(float(lr(s)), 4) for s in (0, 4.5, 10)]
+            [0.1, 1.0, 0.01]
+        """
+
+        _args = ("max_lr", "total_steps", "pct_start", "div_factor", "final_div_factor")
+
+        def __init__(self, max_lr, total_steps, pct_start=0.3, div_factor=25.0,
+                     final_div_factor=1e4):
+            where = "OneCycle"
+            self.max_lr = _number(max_lr, "max_lr", where, low=0, low_open=True)
+            self.total_steps = _count(total_steps, "total_steps", where, minimum=2)
+            self.pct_start = _number(pct_start, "pct_start", where, low=0, high=1,
+                                     low_open=True, high_open=True)
+            self.div_factor = _number(div_factor, "div_factor", where, low=0, low_open=True)
+            self.final_div_factor = _number(final_div_factor, "final_div_factor", where,
+                                            low=0, low_open=True)
+            peak = self.pct_start * self.total_steps - 1.0
+            if not 0 < peak < self.total_steps - 1:
+                raise InvalidArgumentError(
+                    f"{where}: pct_start * total_steps must lie between 1 and total_steps - 1; "
+                    f"got {self.pct_start} * {self.total_steps}."
+                )
+
+        def __call__(self, step):
+            step = _float_step(step)
+            initial = self.max_lr / self.div_factor
+            final = initial / self.final_div_factor
+            peak = self.pct_start * self.total_steps - 1.0
+            last = float(self.total_steps - 1)
+
+            def anneal(start, end, pct):
+                return end + (start - end) / 2.0 * (1.0 + ops.cos(math.pi * pct))
+
+            rising = anneal(initial, self.max_lr, ops.clip(step / peak, 0.0, 1.0))
+            falling = anneal(self.max_lr, final,
+                             ops.clip((step - peak) / (last - peak), 0.0, 1.0))
+            return ops.where(step <= peak, rising, falling)
+
+    class ReduceLROnPlateau(k.callbacks.ReduceLROnPlateau):
+        """Lower the learning rate when a monitored quantity stops improving (Keras' callback).
+
+        After *patience* epochs without an improvement of *monitor* by more than
+        *min_delta*, the rate becomes ``max(lr * factor, min_lr)``; then
+        *cooldown* epochs pass before counting again. The optimizer's learning
+        rate must be a number (a variable): with a schedule, training stops at
+        once with :class:`~dl_notebook.errors.InvalidArgumentError`.
+
+        Args:
+            monitor: the quantity in the epoch logs (``"val_loss"``, ``"loss"``, ...).
+            factor: multiplier of the rate, in (0, 1).
+            patience: epochs without improvement before lowering the rate.
+            min_lr: the rate never goes below this.
+            cooldown: epochs to wait after a reduction.
+            mode: "auto", "min" or "max".
+            min_delta: the smallest change that counts as an improvement.
+            verbose: 1 prints a line at each reduction.
+
+        Example:
+            >>> from dl_notebook.train.schedules import ReduceLROnPlateau
+            >>> ReduceLROnPlateau(monitor="loss", factor=0.5, patience=2).factor
+            0.5
+        """
+
+        def __init__(self, monitor="val_loss", factor=0.1, patience=10, min_lr=0.0,
+                     cooldown=0, mode="auto", min_delta=1e-4, verbose=0):
+            where = "ReduceLROnPlateau"
+            factor = _number(factor, "factor", where, low=0, high=1, low_open=True,
+                             high_open=True)
+            patience = _count(patience, "patience", where, minimum=0)
+            min_lr = _number(min_lr, "min_lr", where, low=0)
+            cooldown = _count(cooldown, "cooldown", where, minimum=0)
+            if mode not in ("auto", "min", "max"):
+                raise InvalidArgumentError(
+                    f"{where}: mode must be 'auto', 'min' or 'max'; got {mode!r}."
+                )
+            if not isinstance(monitor, str) or not monitor:
+                raise InvalidArgumentError(
+                    f"{where}: monitor must be the name of a logged quantity; got {monitor!r}."
+                )
+            super().__init__(monitor=monitor, factor=factor, patience=patience, verbose=verbose,
+                             mode=mode, min_delta=_number(min_delta, "min_delta", where, low=0),
+                             cooldown=cooldown, min_lr=min_lr)
+
+        def on_train_begin(self, logs=None):
+            optimizer = self.model.optimizer
+            for opt in getattr(optimizer, "optimizers", None) or [optimizer]:
+                rate = getattr(opt, "_learning_rate", None)
+                if isinstance(rate, base) or (callable(rate)
+                                              and not isinstance(rate, k.Variable)):
+                    raise InvalidArgumentError(
+                        "ReduceLROnPlateau needs an optimizer whose learning rate is a number, "
+                        f"but it follows the schedule {rate!r}; drop the schedule or the callback."
+                    )
+            super().on_train_begin(logs)
+
+    classes = [FixedLR, StepLR, MultiStepLR, PolynomialLR, CyclicLR, CosineDecay, OneCycle]
+    register = k.saving.register_keras_serializable
+    for cls in [*classes, ReduceLROnPlateau, _Schedule]:
+        cls.__module__ = __name__
+        cls.__qualname__ = cls.__name__
+    for cls in classes:
+        register(package="dl_notebook", name=cls.__name__)(cls)
+    for cls in [*classes, ReduceLROnPlateau]:
+        globals()[cls.__name__] = cls

@@ -1,0 +1,431 @@
+"""A live training dashboard: charts, progress and a Stop button for a running ``fit``.
+
+:class:`LiveDashboard` is a ``keras.callbacks.Callback`` that draws the training in
+the notebook while it runs. The browser part is an anywidget (``_live.js``) that
+draws on canvases; the kernel keeps a bounded history and sends only new points,
+as messages, at most every ``update_interval`` seconds and at each epoch end. A
+view that renders later (a re-opened notebook, Voila, a second view) asks the
+kernel for the whole history. The hooks may run in a background thread.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from pathlib import Path
+
+import anywidget
+import ipywidgets
+import traitlets
+
+from dl_notebook._keras import keras
+from dl_notebook.errors import InvalidArgumentError
+
+__all__ = ["LiveDashboard"]
+
+_HERE = Path(__file__).resolve().parent
+_SMOOTHING = 0.9  # EMA factor of the smoothed per-batch loss curve
+_SKIPPED_LOGS = ("learning_rate", "lr", "size", "batch")
+
+
+class _Series:
+    """A bounded series of (x, y) points; when full, neighbours are merged by averaging.
+
+    Each point remembers how many raw samples it stands for, so a merged point is
+    the exact mean of the samples it covers. NaN marks a non-finite value.
+    """
+
+    __slots__ = ("xs", "ys", "ws", "max_points", "sent", "replaced")
+
+    def __init__(self, max_points: int):
+        self.xs: list[float] = []
+        self.ys: list[float] = []
+        self.ws: list[int] = []
+        self.max_points = max_points
+        self.sent = 0  # points already sent to the browser
+        self.replaced = False  # halved since the last send: resend it whole
+
+    def append(self, x: float, y: float) -> None:
+        self.xs.append(float(x))
+        self.ys.append(float(y) if math.isfinite(y) else math.nan)
+        self.ws.append(1)
+        if len(self.xs) > self.max_points:
+            self._halve()
+
+    def _halve(self) -> None:
+        xs, ys, ws = [], [], []
+        for i in range(0, len(self.xs) - 1, 2):
+            w1, w2 = self.ws[i], self.ws[i + 1]
+            xs.append((self.xs[i] * w1 + self.xs[i + 1] * w2) / (w1 + w2))
+            y1, y2 = self.ys[i], self.ys[i + 1]
+            if math.isnan(y1) or math.isnan(y2):
+                ys.append(y2 if math.isnan(y1) else y1)
+            else:
+                ys.append((y1 * w1 + y2 * w2) / (w1 + w2))
+            ws.append(w1 + w2)
+        if len(self.xs) % 2:
+            xs.append(self.xs[-1])
+            ys.append(self.ys[-1])
+            ws.append(self.ws[-1])
+        self.xs, self.ys, self.ws = xs, ys, ws
+        self.replaced = True
+
+    def points(self, start: int = 0) -> list[list]:
+        """``[[x, y], ...]`` from *start*, with ``None`` for non-finite values (JSON-safe)."""
+        return [
+            [x, None if math.isnan(y) else y]
+            for x, y in zip(self.xs[start:], self.ys[start:])
+        ]
+
+
+class _LiveChart(anywidget.AnyWidget):
+    """The browser part: canvases, progress bar, status line and Stop button."""
+
+    _esm = (_HERE / "_live.js").read_text(encoding="utf-8")
+    _css = (_HERE / "_live.css").read_text(encoding="utf-8")
+    title = traitlets.Unicode("Training", help="Heading of the dashboard.").tag(sync=True)
+    status = traitlets.Unicode("Waiting for training", help="Status line text.").tag(sync=True)
+    status_kind = traitlets.Unicode(
+        "idle", help="idle, running, stopping, stopped, finished or error."
+    ).tag(sync=True)
+    progress = traitlets.Dict(help="epoch, epochs, batch, steps, eta_s, samples_per_s.").tag(
+        sync=True
+    )
+
+
+def _status_kind(text: str) -> str:
+    lowered = text.lower()
+    if "non-finite" in lowered or "error" in lowered or "fail" in lowered:
+        return "error"
+    if "interrupt" in lowered or "stopped" in lowered:
+        return "stopped"
+    if "finish" in lowered or "early stopping" in lowered:
+        return "finished"
+    return "running" if "running" in lowered else "idle"
+
+
+class LiveDashboard(keras().callbacks.Callback):
+    """Live charts, progress and a Stop button for a Keras ``fit``, drawn in the notebook.
+
+    Panels show the loss (train and validation per epoch, and a smoothed per-batch
+    curve), each metric (train and validation per epoch) and the learning rate; a
+    progress bar shows the epoch, the batch, the ETA and samples per second. New
+    points go to the browser as messages, at most every ``update_interval`` seconds
+    and at each epoch end; each series keeps at most ``max_points`` points in Python
+    (when full, neighbouring points are averaged). Stop (the button or
+    :meth:`click_stop`) sets ``stop_event``; the next batch end then sets
+    ``model.stop_training``, so it also works alone in ``keras.Model.fit``. To stop
+    from a button while the kernel stays responsive, run ``fit`` in a
+    ``threading.Thread``: the hooks are safe to call from it. The dashboard has a
+    fixed height and never clears other output.
+
+    Args:
+        stop_event: a ``threading.Event`` that Stop sets; a new one when None. One
+            passed in is left set after a run; the dashboard's own one is cleared
+            when a new run begins.
+        update_interval: at most one update per this many seconds (epoch ends are
+            always sent).
+        max_points: the most points kept, and drawn, per series (at least 10).
+        title: heading of the dashboard; "Training" when None.
+
+    Attributes:
+        widget: the ipywidgets container to display.
+        chart: the anywidget inside it (messages go through ``chart.send``).
+        stop_event: the event that Stop sets.
+
+    Example:
+        >>> import numpy as np
+        >>> from dl_notebook._keras import keras
+        >>> dash = LiveDashboard(title="demo")
+        >>> model = keras().Sequential([keras().Input((4,)), keras().layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> _ = model.fit(np.ones((8, 4)), np.ones((8, 1)), epochs=2, batch_size=4,
+        ...               verbose=0, callbacks=[dash])
+        >>> dash.state["status"], dash.state["epoch"], dash.state["batch"]
+        ('Finished', 2, 2)
+    """
+
+    def __init__(self, *, stop_event=None, update_interval=0.25, max_points=5000, title=None):
+        super().__init__()
+        if stop_event is not None and not (
+            callable(getattr(stop_event, "set", None))
+            and callable(getattr(stop_event, "is_set", None))
+        ):
+            raise InvalidArgumentError(
+                f"stop_event must be a threading.Event or None, not {type(stop_event).__name__}."
+            )
+        if isinstance(update_interval, bool) or not isinstance(update_interval, (int, float)) or (
+            not update_interval >= 0
+        ):
+            raise InvalidArgumentError(
+                f"update_interval must be a number of seconds >= 0, not {update_interval!r}."
+            )
+        if isinstance(max_points, bool) or not isinstance(max_points, int) or max_points < 10:
+            raise InvalidArgumentError(f"max_points must be an integer >= 10, not {max_points!r}.")
+        self._own_event = stop_event is None
+        self.stop_event = threading.Event() if stop_event is None else stop_event
+        self.update_interval = float(update_interval)
+        self.max_points = max_points
+        self.title = "Training" if title is None else str(title)
+        self.chart = _LiveChart(title=self.title)
+        self.chart.on_msg(self._on_message)
+        self.widget = ipywidgets.VBox([self.chart], layout=ipywidgets.Layout(width="100%"))
+        self._lock = threading.RLock()
+        self._clock = time.monotonic
+        self._shown = False
+        self._reset_run()
+
+    # ----------------------------------------------------------------- public API
+    def show(self) -> LiveDashboard:
+        """Display the dashboard in the current output (once; later calls do nothing).
+
+        Outside IPython (a script, a test) there is nowhere to display it: nothing happens.
+        """
+        if not self._shown:
+            from IPython import get_ipython
+            from IPython.display import display
+
+            if get_ipython() is not None:
+                display(self.widget)
+            self._shown = True
+        return self
+
+    def click_stop(self) -> None:
+        """Do what the Stop button does: set ``stop_event`` and show "Stopping…"."""
+        self.stop_event.set()
+        with self._lock:
+            if self._running and not self._custom_status:
+                self._set_status("Stopping…", "stopping")
+
+    def set_status(self, text: str) -> None:
+        """Show *text* in the status line (e.g. "non-finite loss at epoch 3, batch 7").
+
+        The text stays when the run ends; its colour follows its words (stopped,
+        interrupted, non-finite, finished).
+        """
+        with self._lock:
+            self._custom_status = True
+            self._set_status(str(text), _status_kind(str(text)))
+
+    @property
+    def state(self) -> dict:
+        """What the dashboard shows: status, progress, points per series, latest values."""
+        with self._lock:
+            shown = dict(self._progress(self._clock()))
+            shown.update(
+                title=self.title,
+                status=self.chart.status,
+                status_kind=self.chart.status_kind,
+                running=self._running,
+                stop_requested=self.stop_event.is_set(),
+                series={name: len(s.xs) for name, s in self._series.items()},
+                latest={
+                    name: (None if math.isnan(s.ys[-1]) else s.ys[-1])
+                    for name, s in self._series.items()
+                    if s.ys
+                },
+            )
+            return shown
+
+    def _repr_mimebundle_(self, **kwargs):
+        self._shown = True
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    # ---------------------------------------------------------------- Keras hooks
+    def on_train_begin(self, logs=None):
+        if not self._shown:
+            self.show()
+        if self._own_event:
+            self.stop_event.clear()
+        with self._lock:
+            self._reset_run()
+            self._running = True
+            self._epochs = self.params.get("epochs")
+            self._steps = self.params.get("steps")
+            self._train_start = self._clock()
+            self._set_status("Running", "running")
+            self.chart.send({"type": "history", "replace": {}})
+            self.chart.progress = self._progress(self._train_start)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        with self._lock:
+            self._epoch = epoch
+            self._batch = 0
+            self._prev_n, self._prev_mean = 0, 0.0
+            self._epoch_start = self._clock()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.stop_event.is_set() and self.model is not None:
+            self.model.stop_training = True
+        now = self._clock()
+        with self._lock:
+            n = batch + 1
+            self._batches_done += max(n - self._batch, 1)
+            self._batch = n
+            loss = (logs or {}).get("loss")
+            if loss is not None:
+                self._record_batch_loss(n, float(loss))
+            if now - self._last_flush >= self.update_interval:
+                self._add_learning_rate(self._batch_x())
+                self._flush(now)
+
+    def on_epoch_end(self, epoch, logs=None):
+        now = self._clock()
+        with self._lock:
+            complete = self._steps is None or self._batch >= self._steps
+            if complete:
+                self._steps_seen = max(self._steps_seen, self._batch)
+            # An epoch cut short (Stop, a non-finite loss) has averages over a few batches
+            # only: the per-batch curve shows it, the per-epoch curves do not.
+            stopped = self.model is not None and self.model.stop_training
+            epoch_logs = (logs or {}).items() if complete or not stopped else ()
+            x = epoch + 1.0
+            for name, value in epoch_logs:
+                if name in _SKIPPED_LOGS:
+                    continue
+                try:
+                    y = float(value)
+                except (TypeError, ValueError):
+                    continue
+                self._add(name, x, y)
+            self._add_learning_rate(x if epoch_logs else self._batch_x())
+            self._epochs_done = epoch + 1
+            self._flush(now)
+
+    def on_train_end(self, logs=None):
+        now = self._clock()
+        with self._lock:
+            self._running = False
+            self._ended = now
+            if not self._custom_status:
+                if self.stop_event.is_set():
+                    self._set_status("Stopped", "stopped")
+                elif self.model is not None and self.model.stop_training:
+                    self._set_status(f"Finished early, after epoch {self._epochs_done}", "finished")
+                else:
+                    self._set_status("Finished", "finished")
+            self._flush(now)
+
+    # ------------------------------------------------------------------ internals
+    def _reset_run(self) -> None:
+        self._series: dict[str, _Series] = {}
+        self._running = False
+        self._custom_status = False
+        self._epochs = self._steps = None
+        self._epoch = 0
+        self._epochs_done = 0
+        self._batch = 0
+        self._batches_done = 0
+        self._steps_seen = 0
+        self._prev_n, self._prev_mean = 0, 0.0
+        self._ema, self._ema_count = 0.0, 0
+        self._train_start = self._epoch_start = self._ended = None
+        self._last_flush = -math.inf
+
+    def _set_status(self, text: str, kind: str) -> None:
+        self.chart.status = text
+        self.chart.status_kind = kind
+
+    def _add(self, name: str, x: float, y: float) -> None:
+        series = self._series.get(name)
+        if series is None:
+            series = self._series[name] = _Series(self.max_points)
+        series.append(x, y)
+
+    def _batch_x(self) -> float:
+        steps = self._steps or self._steps_seen
+        if not steps:
+            return self._epoch + 0.5
+        return self._epoch + min(self._batch / steps, 1.0)
+
+    def _record_batch_loss(self, n: int, running_mean: float) -> None:
+        """Add a point to the smoothed per-batch loss (Keras logs the epoch's running mean)."""
+        if n > self._prev_n and self._prev_n > 0:
+            value = (n * running_mean - self._prev_n * self._prev_mean) / (n - self._prev_n)
+        else:
+            value = running_mean
+        self._prev_n, self._prev_mean = n, running_mean
+        if math.isfinite(value):
+            self._ema = _SMOOTHING * self._ema + (1 - _SMOOTHING) * value
+            self._ema_count += 1
+            value = self._ema / (1 - _SMOOTHING**self._ema_count)
+        self._add("batch_loss", self._batch_x(), value)
+
+    def _add_learning_rate(self, x: float) -> None:
+        optimizer = getattr(self.model, "optimizer", None) if self.model is not None else None
+        if optimizer is None:
+            return
+        try:
+            lr = float(keras().ops.convert_to_numpy(optimizer.learning_rate))
+        except (AttributeError, TypeError, ValueError):
+            return
+        self._add("lr", x, lr)
+
+    def _samples_seen(self):
+        tracker = getattr(self.model, "_loss_tracker", None)
+        count = getattr(tracker, "count", None)
+        if count is None:
+            return None
+        try:
+            return float(keras().ops.convert_to_numpy(count))
+        except (TypeError, ValueError):
+            return None
+
+    def _progress(self, now: float) -> dict:
+        progress = {
+            "epoch": min(self._epoch + 1, self._epochs or self._epoch + 1),
+            "epochs": self._epochs,
+            "batch": self._batch,
+            "steps": self._steps,
+            "eta_s": None,
+            "samples_per_s": None,
+            "elapsed_s": None,
+        }
+        if self._train_start is None:
+            progress["epoch"] = 0
+            return progress
+        end = self._ended if self._ended is not None else now
+        progress["elapsed_s"] = round(end - self._train_start, 2)
+        if self._ended is not None:
+            progress["eta_s"] = 0.0
+            return progress
+        steps = self._steps or self._steps_seen
+        if self._batches_done and self._epochs and steps:
+            remaining = (self._epochs - self._epoch) * steps - self._batch
+            progress["eta_s"] = round(max(remaining, 0) * (now - self._train_start)
+                                      / self._batches_done, 1)
+        if self._epoch_start is not None and self._batch and now > self._epoch_start:
+            samples = self._samples_seen()
+            if samples:
+                progress["samples_per_s"] = round(samples / (now - self._epoch_start), 1)
+        return progress
+
+    def _flush(self, now: float) -> None:
+        """Send the points not sent yet (halved series whole) and the progress."""
+        append, replace = {}, {}
+        for name, series in self._series.items():
+            if series.replaced:
+                replace[name] = series.points()
+            elif series.sent < len(series.xs):
+                append[name] = series.points(series.sent)
+            series.sent, series.replaced = len(series.xs), False
+        if append or replace:
+            self.chart.send({"type": "points", "append": append, "replace": replace})
+        self.chart.progress = self._progress(now)
+        self._last_flush = now
+
+    def _send_history(self) -> None:
+        with self._lock:
+            history = {}
+            for name, series in self._series.items():
+                history[name] = series.points()
+                series.sent, series.replaced = len(series.xs), False
+            self.chart.send({"type": "history", "replace": history})
+
+    def _on_message(self, _widget, content, _buffers) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "stop":
+            self.click_stop()
+        elif kind == "sync":
+            self._send_history()

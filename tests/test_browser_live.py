@@ -1,0 +1,154 @@
+"""LiveDashboard in a real Chromium: live updates and Stop during a threaded ``fit``, in Voila and JupyterLab."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+PAGE_TIMEOUT_MS = 45_000
+STOP_TIMEOUT_MS = 10_000
+
+SETUP = """\
+import threading
+
+import ipywidgets as widgets
+from sklearn.datasets import load_digits
+
+from dl_notebook._keras import keras
+from dl_notebook.widgets.live import LiveDashboard
+
+k = keras()
+digits = load_digits()
+x = (digits.data / 16.0).astype("float32")
+y = digits.target
+k.utils.set_random_seed(0)
+model = k.Sequential([k.Input((64,)), k.layers.Dense(32, activation="relu"),
+                      k.layers.Dense(10, activation="softmax")])
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+dash = LiveDashboard(title="Digits, tiny dense net")
+
+
+def run_fit():
+    model.fit(x[:1400], y[:1400], validation_data=(x[1400:], y[1400:]), epochs=200,
+              batch_size=16, verbose=0, callbacks=[dash])
+"""
+
+VOILA_CELL = """\
+train = widgets.Button(description="Train", button_style="primary")
+
+
+def start(_):
+    train.disabled = True
+    threading.Thread(target=run_fit, daemon=True).start()
+
+
+train.on_click(start)
+display(widgets.VBox([train, dash.widget]))
+"""
+
+LAB_CELL = """\
+print("hello")
+dash.show()
+threading.Thread(target=run_fit, daemon=True).start()
+"""
+
+
+def write_notebook(path, *cells):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    nbformat.write(nb, str(path))
+    return path
+
+
+def progress(page):
+    return page.evaluate(
+        """() => {
+            const p = document.querySelector('.dln-progress');
+            const root = document.querySelector('.dln-live');
+            return {epoch: +p.dataset.epoch, batch: +p.dataset.batch,
+                    points: +(root.dataset.points || 0),
+                    status: document.querySelector('.dln-status').textContent,
+                    button: document.querySelector('.dln-stop').textContent};
+        }"""
+    )
+
+
+def wait_for_training(page, min_epoch=2):
+    page.wait_for_function(
+        """(minEpoch) => {
+            const p = document.querySelector('.dln-progress');
+            const root = document.querySelector('.dln-live');
+            return p && root && +p.dataset.batch > 0 && +p.dataset.epoch >= minEpoch
+                && +(root.dataset.points || 0) > 10;
+        }""",
+        arg=min_epoch,
+        timeout=PAGE_TIMEOUT_MS,
+    )
+
+
+def stop_and_check(page, screenshot):
+    page.click(".dln-stop")
+    page.wait_for_function(
+        "() => document.querySelector('.dln-status').textContent === 'Stopped'",
+        timeout=STOP_TIMEOUT_MS,
+    )
+    stopped = progress(page)
+    page.wait_for_timeout(1500)
+    later = progress(page)
+    page.screenshot(path=str(screenshot), full_page=True)
+    assert stopped["button"] == "Stopped"
+    assert (later["epoch"], later["batch"]) == (stopped["epoch"], stopped["batch"]), (
+        f"training went on after Stop: {stopped} then {later}"
+    )
+    assert later["epoch"] < 200
+    return later
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(120)
+def test_voila_train_button_runs_a_live_fit_that_stop_ends(voila_server, page, tmp_path):
+    notebook = write_notebook(tmp_path / "live.ipynb", SETUP, VOILA_CELL)
+    page.goto(voila_server(notebook), timeout=PAGE_TIMEOUT_MS)
+    try:
+        page.get_by_role("button", name="Train").wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
+        page.locator(".dln-live").wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
+        assert progress(page)["status"] == "Waiting for training"
+        height_before = page.locator(".dln-live").bounding_box()["height"]
+        page.get_by_role("button", name="Train").click()
+        wait_for_training(page)
+        page.screenshot(path=str(tmp_path / "voila-running.png"), full_page=True)
+        assert page.locator(".dln-live").bounding_box()["height"] == height_before
+        assert page.locator(".dln-panel").count() >= 3  # loss, accuracy, learning rate
+        stop_and_check(page, tmp_path / "voila-stopped.png")
+    finally:
+        page.screenshot(path=str(tmp_path / "voila-final.png"), full_page=True)
+    assert page.errors == [], f"page errors: {page.errors}"
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(120)
+def test_jupyterlab_cell_fit_in_a_thread_updates_live_and_stops(jupyterlab_server, page, tmp_path):
+    root = tmp_path / "lab"
+    root.mkdir()
+    write_notebook(root / "live.ipynb", SETUP + "\n" + LAB_CELL)
+    page.goto(jupyterlab_server(root) + "lab/tree/live.ipynb", timeout=PAGE_TIMEOUT_MS)
+    try:
+        editor = page.locator(".jp-Notebook .jp-Cell .cm-content").first
+        editor.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
+        # The status bar says "Python 3 (ipykernel) | Idle" once the kernel is connected.
+        page.locator("#jp-main-statusbar").get_by_text("| Idle").wait_for(
+            state="visible", timeout=PAGE_TIMEOUT_MS
+        )
+        editor.click()
+        page.keyboard.press("Shift+Enter")
+        page.locator(".dln-live").wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
+        wait_for_training(page)
+        page.screenshot(path=str(tmp_path / "lab-running.png"), full_page=True)
+        stop_and_check(page, tmp_path / "lab-stopped.png")
+        outputs = page.locator(".jp-Cell .jp-OutputArea-output")
+        assert outputs.filter(has_text="hello").count() == 1, "the dashboard cleared other output"
+        assert outputs.filter(has=page.locator(".dln-live")).count() == 1
+    finally:
+        page.screenshot(path=str(tmp_path / "lab-final.png"), full_page=True)
+    assert page.errors == [], f"page errors: {page.errors}"
