@@ -152,3 +152,56 @@ def test_jupyterlab_cell_fit_in_a_thread_updates_live_and_stops(jupyterlab_serve
     finally:
         page.screenshot(path=str(tmp_path / "lab-final.png"), full_page=True)
     assert page.errors == [], f"page errors: {page.errors}"
+
+
+DN_FIT_CELL = """\
+import dl_notebook as dn
+from sklearn.datasets import load_digits
+
+digits = load_digits()
+data = dn.ImageDataset.from_arrays(digits.images * 16, digits.target, normalize="unit")
+net = dn.Sequential(layers=[dn.layers.InputLayer(shape=(8, 8, 1)), dn.layers.Dense(32),
+                            dn.layers.OutputLayer(10)])
+print("hello")
+hist = net.fit(data, epochs=200, batch_size=16, seed=0)  # trains in the background
+"""
+
+DN_CHECK_CELL = """\
+hist.wait()
+print("reason:", hist.stop_reason, "| epochs:", len(hist.frame))
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(150)
+def test_jupyterlab_network_fit_shows_the_dashboard_and_stop_ends_it(jupyterlab_server, page,
+                                                                      tmp_path):
+    root = tmp_path / "lab"
+    root.mkdir()
+    write_notebook(root / "fit.ipynb", DN_FIT_CELL, DN_CHECK_CELL)
+    page.goto(jupyterlab_server(root) + "lab/tree/fit.ipynb", timeout=PAGE_TIMEOUT_MS)
+    try:
+        editor = page.locator(".jp-Notebook .jp-Cell .cm-content").first
+        editor.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
+        page.locator("#jp-main-statusbar").get_by_text("| Idle").wait_for(
+            state="visible", timeout=PAGE_TIMEOUT_MS
+        )
+        editor.click()
+        page.keyboard.press("Shift+Enter")  # runs the fit cell and selects the next one
+        page.locator(".dln-live").wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
+        wait_for_training(page)
+        # The cell has finished: the kernel is idle while the network trains.
+        page.locator("#jp-main-statusbar").get_by_text("| Idle").wait_for(
+            state="visible", timeout=PAGE_TIMEOUT_MS
+        )
+        stop_and_check(page, tmp_path / "dn-stopped.png")
+        page.locator(".jp-Notebook .jp-Cell .cm-content").nth(1).click()
+        page.keyboard.press("Shift+Enter")  # the check cell
+        reason = page.locator(".jp-Cell .jp-OutputArea-output").filter(has_text="reason:")
+        reason.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
+        assert "reason: stopped" in reason.inner_text()
+        outputs = page.locator(".jp-Cell .jp-OutputArea-output")
+        assert outputs.filter(has_text="hello").count() == 1, "the dashboard cleared other output"
+    finally:
+        page.screenshot(path=str(tmp_path / "dn-final.png"), full_page=True)
+    assert page.errors == [], f"page errors: {page.errors}"

@@ -155,6 +155,17 @@ def test_seeded_image_dataset_runs_repeat(digits):
     np.testing.assert_array_equal(runs[0].to_numpy(), runs[1].to_numpy())
 
 
+@pytest.mark.parametrize("seed", [0, 2**31 - 1])
+def test_seed_zero_shuffles_each_epoch(digits, seed):
+    # A global seed of 0 once broke tf.data's shuffle with per-epoch seeds.
+    d = load_digits()
+    ds = dn.ImageDataset.from_arrays(d.images[:128] * 16, d.target[:128])
+    x, y = digits
+    for data in (ds, (x[:128], y[:128])):
+        hist = make_net(scale=1 / 255).fit(data, epochs=2, batch_size=64, seed=seed, **quiet())
+        assert hist.frame["epoch"].tolist() == [1, 2] and hist.stop_reason is None
+
+
 def test_regularization_raises_the_training_loss(digits):
     x, y = digits
     net = make_net()

@@ -191,6 +191,13 @@ def fit(net, data, valid_data=None, epochs=10, batch_size=32, solver=None, lr_sc
             raise InvalidArgumentError(f"seed must be a non-negative integer; got {seed!r}.")
         seed = int(seed)
         k.utils.set_random_seed(seed)
+        if seed % (2**31 - 1) == 0:
+            # tf.data compares (global seed, op seed) with (0, 0) in Python, which fails for
+            # the per-epoch shuffle seeds (tensors) when the global seed is 0: use another
+            # fixed global seed (the run stays reproducible).
+            import tensorflow as tf
+
+            tf.random.set_seed(2**31 - 2)
 
     train = FitData(data, "data")
     valid = None if valid_data is None else FitData(valid_data, "validation data")
