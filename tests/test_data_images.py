@@ -419,3 +419,155 @@ def test_augmentation_differs_between_epochs_and_repeats_for_a_seed():
     again = next(iter(ds.to_tf_dataset(batch_size=8, augment=augment, seed=4)))[0].numpy()
     assert not np.allclose(first, second)
     np.testing.assert_allclose(first, again)
+
+
+# ----------------------------------------------------------------------------- header check
+def _jpeg_bytes(img, **kwargs):
+    out = io.BytesIO()
+    img.save(out, format="JPEG", **kwargs)
+    return out.getvalue()
+
+
+def _header_cases():
+    rng = np.random.default_rng(5)
+    noise = Image.fromarray(rng.integers(0, 256, (20, 30, 3), dtype=np.uint8))
+    png = _png_bytes(noise)
+    jpeg = _jpeg_bytes(noise)
+    cases = {
+        "rgb.png": png,
+        "gray.png": _png_bytes(noise.convert("L")),
+        "rgba.png": _png_bytes(noise.convert("RGBA")),
+        "la.png": _png_bytes(noise.convert("LA")),
+        "palette.png": _png_bytes(noise.convert("P", palette=Image.Palette.ADAPTIVE)),
+        "bits.png": _png_bytes(noise.convert("1")),
+        "sixteen.png": _png_bytes(Image.fromarray(np.full((6, 7), 40000, np.uint16))),
+        "interlaced.png": (lambda b: b.getvalue())(
+            (lambda b: (noise.save(b, format="PNG", interlace=1), b)[1])(io.BytesIO())),
+        "text_chunk.png": (lambda b: b.getvalue())((lambda b: (noise.save(
+            b, format="PNG", pnginfo=_text_info()), b)[1])(io.BytesIO())),
+        "truncated_half.png": png[: len(png) // 2],
+        "truncated_header.png": png[:20],
+        "truncated_end.png": png[:-6],
+        "trailing.png": png + b"extra bytes",
+        "zero.png": b"",
+        "text.png": b"this is plain text, not a PNG",
+        "rgb.jpg": jpeg,
+        "gray.jpg": _jpeg_bytes(noise.convert("L")),
+        "cmyk.jpg": _jpeg_bytes(noise.convert("CMYK")),
+        "progressive.jpg": _jpeg_bytes(noise, progressive=True),
+        "exif.jpg": _jpeg_bytes(noise, exif=b"Exif\x00\x00" + b"\x00" * 600),
+        "truncated.jpg": jpeg[: len(jpeg) // 2],
+        "png_named.jpg": png,
+    }
+    return cases
+
+
+def _text_info():
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("comment", "x" * 2000)
+    return info
+
+
+def test_fast_header_check_agrees_with_pillow(tmp_path):
+    from dl_notebook.data import _decode
+
+    for name, data in _header_cases().items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        fast = _decode.check_file(str(path))
+        slow = _decode.pil_check_file(str(path))
+        assert (fast[0] is None) == (slow[0] is None), (name, fast, slow)
+        assert fast[0] == slow[0], (name, fast, slow)
+        if fast[0] is None:  # the same kind of reason
+            assert fast[1].split(" (")[0] == slow[1].split(" (")[0], (name, fast, slow)
+        for max_pixels in (100, 10**6):
+            fast = _decode.check_file(str(path), max_pixels)
+            slow = _decode.pil_check_file(str(path), max_pixels)
+            assert (fast[0] is None) == (slow[0] is None), (name, max_pixels, fast, slow)
+
+
+def test_fast_header_check_reads_png_and_jpeg_without_pillow(tmp_path, monkeypatch):
+    from dl_notebook.data import _decode
+
+    cases = _header_cases()
+
+    def refuse(*args):
+        raise AssertionError("Pillow was asked")
+
+    monkeypatch.setattr(_decode, "pil_check_file", refuse)
+    for name in ("rgb.png", "gray.png", "palette.png", "sixteen.png", "text_chunk.png",
+                 "rgb.jpg", "cmyk.jpg", "progressive.jpg", "exif.jpg", "zero.png",
+                 "truncated_half.png", "truncated_end.png"):
+        (tmp_path / name).write_bytes(cases[name])
+        info, reason = _decode.check_file(str(tmp_path / name))
+        assert (info is None) == name.startswith(("zero", "truncated")), (name, info, reason)
+    info, _ = _decode.check_file(str(tmp_path / "sixteen.png"))
+    assert (info.mode, info.tf_decodable) == ("I;16", False)
+    info, _ = _decode.check_file(str(tmp_path / "rgb.jpg"))
+    assert info == _decode.FileInfo(30, 20, "RGB", "JPEG") and info.tf_decodable
+    assert "truncated" in _decode.check_file(str(tmp_path / "truncated_end.png"))[1]
+    assert "too large" in _decode.check_file(str(tmp_path / "rgb.png"), max_pixels=100)[1]
+
+
+def test_a_png_with_many_chunks_is_checked_to_its_end(tmp_path):
+    from dl_notebook.data import _decode
+
+    png = _png_bytes(Image.new("RGB", (4, 4)))
+    chunk = b"\x00\x00\x00\x01teXt" + b"a" + b"\x00\x00\x00\x00"  # CRCs are not read
+    many = png[:33] + chunk * (2 * _decode._PNG_MAX_WALK) + png[33:]
+    path = tmp_path / "many.png"
+    path.write_bytes(many)
+    assert _decode._fast_check(str(path), 10**6)[0] == _decode.FileInfo(4, 4, "RGB", "PNG")
+    path.write_bytes(many[:-12])
+    assert _decode._fast_check(str(path), 10**6) is _decode._ASK_PILLOW
+    assert _decode.check_file(str(path))[0] is None
+
+
+def test_walk_images_order_skips_hidden_and_linked_folders(tmp_path):
+    import os
+
+    from dl_notebook.data import _decode
+
+    for rel in ("b/2.png", "b/1.PNG", "a/z/3.jpg", "a/0.gif", "top.png", ".h/x.png",
+                "a/.y.png", "a/note.txt"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"x")
+    os.symlink(tmp_path / "b", tmp_path / "c")
+    found = [os.path.relpath(p, tmp_path) for p in _decode.walk_images(str(tmp_path))]
+    assert found == ["top.png", "a/0.gif", "a/z/3.jpg", "b/1.PNG", "b/2.png"]
+
+
+def test_a_file_damaged_after_loading_is_dropped_alone(tmp_path):
+    rng = np.random.default_rng(7)
+    files = {f"{c}/{i}.png": Image.fromarray(rng.integers(0, 256, (6, 6, 3), dtype=np.uint8))
+             for c in ("a", "b") for i in range(5)}
+    root = _write_tree(tmp_path / "later", files)
+    ds = ImageDataset.from_folder(root, normalize=None, verbose=False)
+    before, labels = ds.to_numpy()
+    data = bytearray((root / "a" / "3.png").read_bytes())
+    data[45:60] = b"\x00" * 15  # inside the image data: the structure still looks whole
+    (root / "a" / "3.png").write_bytes(bytes(data))
+    sizes = [int(x.shape[0]) for x, _ in ds.to_tf_dataset(batch_size=4)]
+    assert sizes == [3, 4, 2]  # only the damaged file's batch (the first) is one short
+    after, after_labels = ds.to_numpy()
+    keep = [i for i in range(10) if i != 3]
+    np.testing.assert_array_equal(after, before[keep])
+    assert after_labels.tolist() == labels[keep].tolist()
+
+
+@pytest.mark.parametrize("resize", ["stretch", "pad", "crop"])
+def test_images_already_at_the_size_are_not_resampled(tmp_path, resize):
+    rng = np.random.default_rng(8)
+    pixels = rng.integers(0, 256, (2, 6, 5, 3), dtype=np.uint8)
+    root = tmp_path / "same"
+    for i, cls in enumerate(("a", "b")):
+        (root / cls).mkdir(parents=True)
+        Image.fromarray(pixels[i]).save(root / cls / "x.png")
+        Image.fromarray(pixels[i]).resize((10, 12)).save(root / cls / "y.png")
+    ds = ImageDataset.from_folder(root, image_size=(6, 5), normalize=None, resize=resize,
+                                  verbose=False)
+    x, _ = ds.to_numpy()
+    np.testing.assert_array_equal(x[[0, 2]], pixels.astype(np.float32))
+    assert x.shape == (4, 6, 5, 3) and np.isfinite(x).all()

@@ -1,17 +1,19 @@
 """Finding, checking and decoding image files for :class:`ImageDataset`.
 
-Files are checked at load time by reading their header only (Pillow's
-``open`` + ``verify``, in a thread pool); pixels are decoded later, inside a
-``tf.data`` pipeline. TensorFlow's own decoders handle the common cases
-(8-bit PNG, JPEG, GIF, 24/32-bit BMP); everything else (TIFF, WEBP,
-16-bit, CMYK, palette BMP) goes through Pillow in ``tf.numpy_function``.
+Files are checked at load time without decoding their pixels: PNG and JPEG
+by reading their structure in plain Python (a few hundred bytes per file),
+other formats and anything unusual by Pillow's ``open`` + ``verify``.
+Pixels are decoded later, inside a ``tf.data`` pipeline. TensorFlow's own
+decoders handle the common cases (8-bit PNG, JPEG, GIF, 24/32-bit BMP);
+everything else (TIFF, WEBP, 16-bit, CMYK, palette BMP) goes through Pillow
+in ``tf.numpy_function``.
 """
 
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+import struct
+from typing import NamedTuple
 
 import numpy as np
 
@@ -28,8 +30,7 @@ _TF_DECODABLE = {
 _SIXTEEN_BIT = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
 
 
-@dataclass(frozen=True)
-class FileInfo:
+class FileInfo(NamedTuple):
     """What the header check learned about one readable image file."""
 
     width: int
@@ -48,12 +49,35 @@ def is_image_name(name: str) -> bool:
 
 
 def walk_images(root: str) -> list[str]:
-    """Image files under *root*, sorted, skipping hidden files and folders."""
-    found = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(os.path.join(folder, f) for f in sorted(files)
-                     if not f.startswith(".") and is_image_name(f))
+    """Image files under *root*, sorted, skipping hidden files and folders.
+
+    Files of a folder come before those of its sub-folders, which are
+    visited in name order; links to folders are not followed.
+    """
+    found: list[str] = []
+
+    def visit(folder):
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted((e for e in it if not e.name.startswith(".")),
+                                 key=lambda e: e.name)
+        except OSError:
+            return
+        folders = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if not is_dir:
+                if is_image_name(entry.name):
+                    found.append(entry.path)
+            elif not entry.is_symlink():
+                folders.append(entry.path)
+        for sub in folders:
+            visit(sub)
+
+    visit(root)
     return found
 
 
@@ -64,11 +88,158 @@ def _has_jpeg_end(path, tail=64):
         return b"\xff\xd9" in f.read()
 
 
+# ----------------------------------------------------------------------------- fast header check
+_HEAD = 512  # bytes read from the start of each file; later structure is read with seeks
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_IHDR = b"\x00\x00\x00\x0dIHDR"
+_PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the IEND chunk, CRC included, is always this
+_PNG_MAX_WALK = 64  # chunk headers visited one by one; past that only the file's end is read
+# (bit depth, colour type) -> the mode Pillow opens the file in (PngImagePlugin._MODES).
+_PNG_MODES = {(1, 0): "1", (2, 0): "L", (4, 0): "L", (8, 0): "L", (16, 0): "I;16",
+              (8, 2): "RGB", (16, 2): "RGB", (1, 3): "P", (2, 3): "P", (4, 3): "P",
+              (8, 3): "P", (8, 4): "LA", (16, 4): "RGBA", (8, 6): "RGBA", (16, 6): "RGBA"}
+_JPEG_SOF = {0xC0, 0xC1, 0xC2}  # baseline, extended and progressive Huffman, 8-bit
+_JPEG_OTHER_SOF = {0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+_JPEG_MODES = {1: "L", 3: "RGB", 4: "CMYK"}
+_JPEG_MAX_SEGMENTS = 64
+_ASK_PILLOW = object()  # the fast check cannot decide; Pillow has the last word
+
+
+def _read_at(fd, head, offset, n):
+    """*n* bytes at *offset*, from the already-read *head* when they lie inside it."""
+    if offset + n <= len(head):
+        return head[offset:offset + n]
+    return os.pread(fd, n, offset)
+
+
+def _png_header(head):
+    """FileInfo from the IHDR chunk, or None when the header is not a plain PNG one."""
+    if len(head) < 33 or head[8:16] != _PNG_IHDR:
+        return None
+    width, height, depth, color, compression, filtering, interlace = struct.unpack_from(
+        ">IIBBBBB", head, 16)
+    mode = _PNG_MODES.get((depth, color))
+    if mode is None or not width or not height or compression or filtering or interlace > 1:
+        return None
+    return FileInfo(width, height, mode, "PNG")
+
+
+def _png_structure(fd, head, size):
+    """None when the chunks run whole from IHDR to IEND, else a reason or ``_ASK_PILLOW``.
+
+    Only the 8-byte chunk headers are read (the length of each chunk gives the
+    position of the next); chunk data and CRCs are not.
+    """
+    pos, seen_data, kind = 33, False, b"IHDR"
+    for _ in range(_PNG_MAX_WALK):
+        if pos + 12 > size:
+            where = (f"inside chunk {kind.decode()}" if pos > size
+                     else "before the IEND chunk")
+            return f"corrupt or truncated image (truncated PNG: the file ends {where})"
+        if pos + 12 == size:  # the last possible chunk: it must be IEND
+            return None if seen_data and _read_at(fd, head, pos, 12) == _PNG_IEND \
+                else _ASK_PILLOW
+        length, kind = struct.unpack(">I4s", _read_at(fd, head, pos, 8))
+        if kind == b"IEND" or not kind.isalpha():
+            return _ASK_PILLOW  # data after IEND, or not a chunk header
+        seen_data = seen_data or kind == b"IDAT"
+        pos += 12 + length
+    if size >= pos + 12 and os.pread(fd, 12, size - 12) == _PNG_IEND:
+        return None  # many chunks: the file at least ends with IEND
+    return _ASK_PILLOW
+
+
+def _jpeg_header(fd, head, size):
+    """FileInfo from the start-of-frame segment, or ``_ASK_PILLOW``."""
+    pos = 2
+    for _ in range(_JPEG_MAX_SEGMENTS):
+        seg = _read_at(fd, head, pos, 8)
+        if len(seg) < 4 or seg[0] != 0xFF:
+            return _ASK_PILLOW
+        marker = seg[1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # markers without a length
+            pos += 2
+            continue
+        if marker in _JPEG_SOF:
+            body = _read_at(fd, head, pos + 4, 6)
+            if len(body) < 6:
+                return _ASK_PILLOW
+            bits, height, width, layers = struct.unpack(">BHHB", body)
+            if bits != 8 or not height or not width or layers not in _JPEG_MODES:
+                return _ASK_PILLOW
+            return FileInfo(width, height, _JPEG_MODES[layers], "JPEG")
+        if marker in _JPEG_OTHER_SOF or marker in (0xD8, 0xD9, 0xDA):
+            return _ASK_PILLOW  # unusual coding, or no frame header before the scan
+        if marker == 0xE2 and seg[4:8] == b"MPF\x00":
+            return _ASK_PILLOW  # multi-picture file: Pillow may open it as MPO
+        pos += 2 + ((seg[2] << 8) | seg[3])
+    return _ASK_PILLOW
+
+
+def _too_large(info, max_pixels):
+    return (f"image too large ({info.width}x{info.height} pixels; "
+            f"max_pixels={max_pixels:,})")
+
+
+def _fast_check(path, max_pixels):
+    """The structural check of :func:`check_file`; ``_ASK_PILLOW`` when it cannot decide."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as err:
+        return None, f"cannot read the file ({err.strerror or err})"
+    try:
+        size = os.fstat(fd).st_size
+        if size == 0:
+            return None, "empty file (0 bytes)"
+        head = os.pread(fd, _HEAD, 0)
+        if head.startswith(_PNG_SIGNATURE):
+            info = _png_header(head)
+            if info is None:
+                return _ASK_PILLOW
+            if info.width * info.height > max_pixels:
+                return None, _too_large(info, max_pixels)
+            problem = _png_structure(fd, head, size)
+            if problem is _ASK_PILLOW:
+                return _ASK_PILLOW
+            return (info, None) if problem is None else (None, problem)
+        if head.startswith(b"\xff\xd8\xff"):
+            info = _jpeg_header(fd, head, size)
+            if info is _ASK_PILLOW:
+                return _ASK_PILLOW
+            if info.width * info.height > max_pixels:
+                return None, _too_large(info, max_pixels)
+            tail = os.pread(fd, 64, max(0, size - 64))
+            return (info, None) if b"\xff\xd9" in tail else _ASK_PILLOW
+        return _ASK_PILLOW
+    except OSError:
+        return _ASK_PILLOW
+    finally:
+        os.close(fd)
+
+
 def check_file(path: str, max_pixels: int = DEFAULT_MAX_PIXELS):
     """Return ``(FileInfo, None)`` for a readable image, else ``(None, reason)``.
 
-    Only the header and chunk structure are read (no full decode), except
-    for a JPEG file without its end marker, which is decoded to be sure.
+    PNG and JPEG files are checked by their structure, without decoding:
+    the PNG signature, the IHDR chunk (size, bit depth, colour type) and
+    the chain of chunk headers up to IEND at the end of the file (chunk
+    CRCs are not read: a damaged chunk is found when the pixels are
+    decoded, and the image is then left out of the pipeline); for JPEG the
+    start-of-image marker, the frame header (size, components) and the
+    end-of-image marker. Other formats, and anything unusual in these two,
+    go to :func:`pil_check_file`.
+    """
+    result = _fast_check(path, max_pixels) if hasattr(os, "pread") else _ASK_PILLOW
+    return pil_check_file(path, max_pixels) if result is _ASK_PILLOW else result
+
+
+def pil_check_file(path: str, max_pixels: int = DEFAULT_MAX_PIXELS):
+    """:func:`check_file` done by Pillow: ``open`` + ``verify`` (reads every chunk).
+
+    A JPEG file without its end marker is decoded to be sure.
     """
     import warnings
 
@@ -86,8 +257,7 @@ def check_file(path: str, max_pixels: int = DEFAULT_MAX_PIXELS):
             with Image.open(path) as img:
                 info = FileInfo(img.width, img.height, img.mode, img.format or "")
                 if img.width * img.height > max_pixels:
-                    return None, (f"image too large ({img.width}x{img.height} pixels; "
-                                  f"max_pixels={max_pixels:,})")
+                    return None, _too_large(info, max_pixels)
                 img.verify()
             if info.format == "JPEG" and not _has_jpeg_end(path):
                 with Image.open(path) as img:  # no end marker: decode to be sure
@@ -103,12 +273,9 @@ def check_file(path: str, max_pixels: int = DEFAULT_MAX_PIXELS):
 
 
 def check_files(paths, max_pixels: int = DEFAULT_MAX_PIXELS):
-    """Run :func:`check_file` over *paths* in a thread pool, keeping their order."""
-    if not paths:
-        return []
-    workers = min(32, (os.cpu_count() or 2) * 4, len(paths))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda p: check_file(p, max_pixels), paths))
+    """Run :func:`check_file` over *paths*, keeping their order (one at a time: the
+    check reads a few hundred bytes per file, less than a thread's overhead)."""
+    return [check_file(p, max_pixels) for p in paths]
 
 
 def pil_to_array(img, channels: int) -> np.ndarray:
@@ -148,7 +315,11 @@ def pil_decode(path, channels: int) -> np.ndarray:
 
 
 def tf_decode(path, use_pil, channels: int):
-    """Graph-mode decode of one file to ``uint8`` ``H×W×channels`` (TensorFlow or Pillow)."""
+    """Graph-mode decode of one file to ``uint8`` ``H×W×channels`` (TensorFlow or Pillow).
+
+    *use_pil* is a bool tensor that routes each file, or a Python bool when
+    every file goes the same way (no routing op is then built).
+    """
     import tensorflow as tf
 
     def with_tf():
@@ -162,26 +333,53 @@ def tf_decode(path, use_pil, channels: int):
         img = tf.numpy_function(pil_decode, [path, channels], tf.uint8, stateful=False)
         return tf.reshape(img, [tf.shape(img)[0], tf.shape(img)[1], channels])
 
-    img = tf.cond(use_pil, with_pil, with_tf)
+    if isinstance(use_pil, bool):
+        img = with_pil() if use_pil else with_tf()
+    else:
+        img = tf.cond(use_pil, with_pil, with_tf)
     img.set_shape([None, None, channels])
     return img
 
 
 def tf_resize(img, size, method: str):
-    """Resize one ``H×W×C`` image to *size* as ``"stretch"``, ``"pad"`` or ``"crop"`` (float32)."""
+    """Resize one ``H×W×C`` image to *size* as ``"stretch"``, ``"pad"`` or ``"crop"`` (float32).
+
+    An image that already has the size is only converted; antialiasing is
+    used only where the image shrinks.
+    """
     import tensorflow as tf
 
     img = tf.cast(img, tf.float32)
     height, width = size
-    if method == "stretch":
-        out = tf.image.resize(img, size, antialias=True)
-    elif method == "pad":
-        out = tf.image.resize_with_pad(img, height, width, antialias=True)
-    else:  # crop: cover the target, then cut the centre
-        shape = tf.cast(tf.shape(img)[:2], tf.float32)
-        factor = tf.maximum(height / shape[0], width / shape[1])
-        new = tf.cast(tf.math.ceil(shape * factor), tf.int32)
-        new = tf.maximum(new, [height, width])
-        out = tf.image.resize(img, new, antialias=True)
-        out = tf.image.resize_with_crop_or_pad(out, height, width)
+    shape = tf.shape(img)[:2]
+    same = tf.reduce_all(tf.equal(shape, [height, width]))
+    out = tf.cond(same, lambda: img, lambda: _resized(img, shape, size, method))
+    out.set_shape([height, width, img.shape[-1]])
     return tf.clip_by_value(out, 0.0, 255.0)
+
+
+def _resized(img, shape, size, method):
+    import tensorflow as tf
+
+    height, width = size
+    if method == "stretch":
+        new = tf.constant([height, width])
+    elif method == "pad":  # the largest size that fits, then black borders
+        factor = tf.reduce_max(tf.cast(shape, tf.float32) / [height, width])
+        new = tf.cast(tf.cast(shape, tf.float32) / factor, tf.int32)
+    else:  # crop: cover the target, then cut the centre
+        factor = tf.maximum(height / tf.cast(shape[0], tf.float32),
+                            width / tf.cast(shape[1], tf.float32))
+        new = tf.cast(tf.math.ceil(tf.cast(shape, tf.float32) * factor), tf.int32)
+        new = tf.maximum(new, [height, width])
+    shrinks = tf.reduce_any(new < shape)
+
+    def resize(antialias):
+        if method == "stretch":
+            return tf.image.resize(img, size, antialias=antialias)
+        if method == "pad":
+            return tf.image.resize_with_pad(img, height, width, antialias=antialias)
+        return tf.image.resize_with_crop_or_pad(tf.image.resize(img, new, antialias=antialias),
+                                                height, width)
+
+    return tf.cond(shrinks, lambda: resize(True), lambda: resize(False))

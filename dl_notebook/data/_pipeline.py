@@ -16,6 +16,11 @@ from . import _decode
 
 NORMALIZE_MODES = ("minmax", "unit", None)
 AUGMENT_KEYS = ("flip", "rotation", "zoom", "crop", "brightness", "contrast")
+# Batches decoded at once, one per core (each decodes its files one after the
+# other: no thread waits on another inside a batch, and each batch in flight
+# holds memory, so no more than the cores can use).
+_PARALLEL_BATCHES = max(2, min(8, os.cpu_count() or 2))
+_PARALLEL_FILES = 1
 _FLIPS = {"horizontal": "horizontal", "vertical": "vertical", "both": "horizontal_and_vertical",
           "horizontal_and_vertical": "horizontal_and_vertical"}
 
@@ -49,9 +54,11 @@ def normalize_batch(images, normalize, alpha, beta, offsets, scale):
     if normalize == "minmax":  # per image, like OpenCV / SAS NORM_MINMAX
         low = tf.reduce_min(images, axis=[-3, -2, -1], keepdims=True)
         high = tf.reduce_max(images, axis=[-3, -2, -1], keepdims=True)
-        span = high - low
-        ratio = tf.math.divide_no_nan(images - low, span)
-        images = alpha + ratio * (beta - alpha)
+        # one factor per image (0 for a constant image, which maps to alpha)
+        factor = tf.math.divide_no_nan(tf.constant(beta - alpha, images.dtype), high - low)
+        images = (images - low) * factor
+        if alpha:
+            images = images + alpha
     elif normalize == "unit":
         images = images / 255.0
     if offsets is not None:
@@ -143,17 +150,46 @@ class PipelineMixin:
             img = np.repeat(img, 3, axis=-1)
         return img
 
+    def _file_decoder(self):
+        """``(slices, decode_one)``: the per-file tensors and a graph function of one file's.
+
+        ``slices`` is ``(paths, labels)``, or ``(paths, use_pil, labels)``
+        when only some files need Pillow; ``decode_one`` maps a file's
+        tensors (without the label) to a float32 0..255 image at ``image_size``.
+        """
+        import tensorflow as tf
+
+        size, method, channels = self.image_size, self.resize, self.channels
+        labels = tf.constant(self._labels.astype(np.int32))
+        paths = tf.constant(self._paths)
+        use_pil = [not info.tf_decodable for info in self._infos]
+        # The headers give every size: when all match, no resize op is built
+        # (ensure_shape still rejects a file that changed since loading).
+        same_size = all((info.height, info.width) == size for info in self._infos)
+        routed = any(use_pil) and not all(use_pil)
+        everyone = any(use_pil)  # the route when it is the same for every file
+
+        def decode_one(path, pil=None):
+            pil = everyone if pil is None else pil
+            img = _decode.tf_decode(path, pil, channels)
+            if same_size:
+                return tf.cast(tf.ensure_shape(img, [*size, channels]), tf.float32)
+            return _decode.tf_resize(img, size, method)
+
+        if routed:
+            return (paths, tf.constant(use_pil, tf.bool), labels), decode_one
+        return (paths, labels), decode_one
+
     def _decoded(self):
         """A ``tf.data.Dataset`` of ``(float32 0..255 image at image_size, int32 label)``."""
         import tensorflow as tf
 
-        labels = tf.constant(self._labels.astype(np.int32))
         size, method, channels = self.image_size, self.resize, self.channels
         if self._arrays is None:
-            use_pil = tf.constant([not info.tf_decodable for info in self._infos], tf.bool)
-            ds = tf.data.Dataset.from_tensor_slices((tf.constant(self._paths), use_pil, labels))
-            return ds, lambda p, u, y: (_decode.tf_resize(_decode.tf_decode(p, u, channels),
-                                                          size, method), y)
+            slices, decode_one = self._file_decoder()
+            return (tf.data.Dataset.from_tensor_slices(slices),
+                    lambda *e: (decode_one(*e[:-1]), e[-1]))
+        labels = tf.constant(self._labels.astype(np.int32))
         x = self._arrays.astype(np.float32)
         if x.shape[-1] == 4:
             x = x[..., :3]
@@ -167,6 +203,40 @@ class PipelineMixin:
             return _decode.tf_resize(img, size, method), y
 
         return ds, convert
+
+    def _file_batches(self, batch_size, shuffle, seed, finish):
+        """Batches of decoded files, each batch decoded by one graph function.
+
+        A batch whose decoding fails (a file damaged or changed since
+        loading) is decoded again file by file, leaving out the files that
+        fail, so that one bad file costs only itself.
+        """
+        import tensorflow as tf
+
+        slices, decode_one = self._file_decoder()
+        ds = tf.data.Dataset.from_tensor_slices(slices)
+        if shuffle:
+            ds = ds.shuffle(len(self), seed=seed, reshuffle_each_iteration=True)
+        ds = ds.batch(batch_size)
+        spec = tf.TensorSpec([*self.image_size, self.channels], tf.float32)
+
+        def whole(*batch):
+            files, labels = batch[:-1], batch[-1]
+            images = tf.map_fn(lambda f: decode_one(*f), files, fn_output_signature=spec,
+                               parallel_iterations=_PARALLEL_FILES)
+            return finish(images), labels
+
+        def one_by_one(*batch):
+            return (tf.data.Dataset.from_tensor_slices(batch)
+                    .map(lambda *e: (decode_one(*e[:-1]), e[-1])).ignore_errors()
+                    .batch(batch_size).map(lambda x, y: (finish(x), y)))
+
+        def batch_dataset(*batch):
+            fast = tf.data.Dataset.from_tensors(batch).map(whole).ignore_errors()
+            return fast.concatenate(one_by_one(*batch)).take(1)  # one_by_one only if needed
+
+        return ds.interleave(batch_dataset, cycle_length=_PARALLEL_BATCHES,
+                             num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
     def to_tf_dataset(self, batch_size=32, shuffle=False, augment=None, seed=None, cache=None,
                       *, normalized=True):
@@ -199,26 +269,38 @@ class PipelineMixin:
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise InvalidArgumentError(f"batch_size must be a positive integer; got {batch_size!r}.")
         aug = augmenter(augment, self.image_size, seed)
-        ds, decode = self._decoded()
         autotune = tf.data.AUTOTUNE
-        if cache is None or cache is False:
-            if shuffle:
-                ds = ds.shuffle(len(self), seed=seed, reshuffle_each_iteration=True)
-            ds = ds.map(decode, num_parallel_calls=autotune, deterministic=True)
-            ds = ds.ignore_errors()
+        args = (self.normalize, self.alpha, self.beta, self._offsets, self._scale)
+        fuse = normalized and aug is None  # normalise where the batch is made
+
+        def finish(x):
+            return normalize_batch(x, *args) if fuse else x
+
+        if self._arrays is None and (cache is None or cache is False):
+            ds = self._file_batches(batch_size, shuffle, seed, finish)
         else:
-            ds = ds.map(decode, num_parallel_calls=autotune, deterministic=True).ignore_errors()
-            ds = ds.cache() if cache is True else ds.cache(os.fspath(cache))
-            if shuffle:
-                ds = ds.shuffle(len(self), seed=seed, reshuffle_each_iteration=True)
-        ds = ds.batch(batch_size)
+            ds, decode = self._decoded()
+            if cache is None or cache is False:
+                if shuffle:
+                    ds = ds.shuffle(len(self), seed=seed, reshuffle_each_iteration=True)
+                ds = ds.map(decode, num_parallel_calls=autotune, deterministic=True)
+                ds = ds.ignore_errors()
+            else:
+                ds = ds.map(decode, num_parallel_calls=autotune, deterministic=True)
+                ds = ds.ignore_errors()
+                ds = ds.cache() if cache is True else ds.cache(os.fspath(cache))
+                if shuffle:
+                    ds = ds.shuffle(len(self), seed=seed, reshuffle_each_iteration=True)
+            ds = ds.batch(batch_size)
+            if fuse:
+                ds = ds.map(lambda x, y: (finish(x), y), num_parallel_calls=autotune,
+                            deterministic=True)
         if aug is not None:
             ds = ds.map(lambda x, y: (tf.clip_by_value(aug(x, training=True), 0.0, 255.0), y),
                         num_parallel_calls=autotune, deterministic=True)
-        if normalized:
-            args = (self.normalize, self.alpha, self.beta, self._offsets, self._scale)
-            ds = ds.map(lambda x, y: (normalize_batch(x, *args), y),
-                        num_parallel_calls=autotune, deterministic=True)
+            if normalized:
+                ds = ds.map(lambda x, y: (normalize_batch(x, *args), y),
+                            num_parallel_calls=autotune, deterministic=True)
         return ds.prefetch(autotune)
 
     def to_numpy(self, *, normalized=True):

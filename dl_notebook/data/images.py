@@ -104,9 +104,8 @@ class ImageDataset(PipelineMixin, InspectMixin):
 
         Files with the extensions ``.jpg .jpeg .png .bmp .gif .tif .tiff
         .webp`` (any letter case) are found recursively; hidden files and
-        folders are ignored. Each file's header is checked at once (in
-        parallel); unreadable files are skipped and one summary line is
-        printed.
+        folders are ignored. Each file's header is checked at once;
+        unreadable files are skipped and one summary line is printed.
 
         Args:
             path: the root folder.
@@ -146,8 +145,9 @@ class ImageDataset(PipelineMixin, InspectMixin):
                 f"{label_level!r}."
             )
         paths, labels, skipped = [], [], []
+        prefix = os.path.join(root, "")  # every path found starts with it
         for file in _decode.walk_images(root):
-            parents = os.path.relpath(file, root).split(os.sep)[:-1]
+            parents = file[len(prefix):].split(os.sep)[:-1]
             if len(parents) < -label_level:
                 skipped.append((file, "not inside a class folder"))
                 continue
