@@ -190,3 +190,16 @@ class LayerGraph:
             chosen = self._ancestors(last) | {last}
             return [n for n in self._order if n in chosen]
         return list(self._order) if names is None else self._names(names)
+
+    def _wait_idle(self):  # a background fit holds the network until it ends
+        if getattr(self, "_run", None) is not None:
+            self._run._wait_others()
+
+    def __repr__(self):
+        shapes = ""
+        if self._order:
+            ins = ", ".join(str(tuple(self._specs[n].output_shape[1:])) for n in self.input_names)
+            outs = ", ".join(str(tuple(self._specs[n].output_shape[1:])) for n in self.output_names)
+            shapes = f", {ins} -> {outs}"
+        return (f"<{type(self).__name__} {self.name!r}: {len(self)} layers, "
+                f"{self.count_params():,} parameters{shapes}>")

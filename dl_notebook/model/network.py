@@ -375,10 +375,6 @@ class Network(LayerGraph):
                    callbacks, live, checkpoint_dir, resume, seed, strategy, loss, metrics,
                    background)
 
-    def _wait_idle(self):  # a background fit holds the network until it ends
-        if getattr(self, "_run", None) is not None:
-            self._run._wait_others()
-
     @classmethod
     def from_keras(cls, model, name=None):
         """Make a network from a Sequential or functional Keras model.
@@ -402,12 +398,3 @@ class Network(LayerGraph):
         net = cls(name=name or model.name)
         import_model(net, model)
         return net
-
-    def __repr__(self):
-        shapes = ""
-        if self._order:
-            ins = ", ".join(str(tuple(self._specs[n].output_shape[1:])) for n in self.input_names)
-            outs = ", ".join(str(tuple(self._specs[n].output_shape[1:])) for n in self.output_names)
-            shapes = f", {ins} -> {outs}"
-        return (f"<{type(self).__name__} {self.name!r}: {len(self)} layers, "
-                f"{self.count_params():,} parameters{shapes}>")
