@@ -11,7 +11,7 @@ import pytest
 from dl_notebook._keras import keras
 from dl_notebook.errors import InvalidArgumentError
 from dl_notebook.widgets import LiveDashboard
-from dl_notebook.widgets.live import _Series
+from dl_notebook.widgets._series import Series
 
 EPOCH_SERIES = ("loss", "val_loss", "accuracy", "val_accuracy")
 
@@ -150,7 +150,7 @@ def test_progress_shows_eta_and_samples_per_second_while_running(digits):
 
 
 def test_series_halving_keeps_exact_block_means():
-    series = _Series(max_points=100)
+    series = Series(max_points=100)
     raw = [(float(i), float(i) ** 2) for i in range(20_000)]
     for x, y in raw:
         series.append(x, y)

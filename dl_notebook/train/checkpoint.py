@@ -47,11 +47,12 @@ import io
 import json
 import os
 import re
-import uuid
 import zipfile
 
 from .._keras import keras
 from ..errors import InvalidArgumentError
+from . import _rng_state
+from ._atomic import atomic_write, file_sha256, fsync_dir, write_bytes
 
 __all__ = [
     "Checkpoint",
@@ -64,7 +65,6 @@ __all__ = [
 FORMAT = 1
 LATEST = "latest"
 _STEM = re.compile(r"^epoch-(\d{4,})\.json$")
-_GLOBAL_RNG = "*global*"
 
 
 def epoch_seed(seed, epoch):
@@ -102,37 +102,6 @@ def _stem(epoch) -> str:
     return f"epoch-{epoch:04d}"
 
 
-def _fsync_dir(directory) -> None:
-    with contextlib.suppress(OSError):  # not every file system lets a folder be opened
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _atomic_write(path, write, suffix="") -> None:
-    """Call ``write(temp_path)``, fsync the result and rename it over *path*."""
-    directory, name = os.path.split(path)
-    temp = os.path.join(directory, f".{name}.{uuid.uuid4().hex[:8]}.tmp{suffix}")
-    try:
-        write(temp)
-        with open(temp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(temp)
-        raise
-
-
-def _write_bytes(data: bytes):
-    def write(temp):
-        with open(temp, "wb") as f:
-            f.write(data)
-    return write
-
-
 def _json_default(value):
     if hasattr(value, "item") and getattr(value, "size", 1) == 1:
         return value.item()  # NumPy / TF scalars
@@ -141,51 +110,6 @@ def _json_default(value):
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
-
-
-def _sha256(path) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-            size += len(block)
-    return digest.hexdigest(), size
-
-
-def _seed_generators(model) -> dict:
-    """Every SeedGenerator of *model* by a key that a clone of the model shares."""
-    found = {}
-
-    def walk(layer, prefix):
-        for i, gen in enumerate(getattr(layer, "_seed_generators", None) or []):
-            found.setdefault(f"{prefix}:{i}", gen)
-        for sub in getattr(layer, "_layers", None) or []:
-            walk(sub, f"{prefix}/{sub.name}" if prefix else sub.name)
-
-    walk(model, "")
-    return found
-
-
-def _global_seed_generator(create=False):
-    try:
-        from keras.src.backend.common import global_state
-        from keras.src.random import seed_generator
-    except ImportError:  # pragma: no cover - a Keras without these private modules
-        return None
-    if create:
-        return seed_generator.global_seed_generator()
-    return global_state.get_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR)
-
-
-def _rng_state(model) -> dict:
-    import numpy as np
-
-    state = {key: np.asarray(gen.state.numpy()).tolist()
-             for key, gen in _seed_generators(model).items()}
-    glob = _global_seed_generator()
-    if glob is not None:
-        state[_GLOBAL_RNG] = np.asarray(glob.state.numpy()).tolist()
-    return state
 
 
 def save_checkpoint(model, directory, epoch, history_rows=(), *, keep=2) -> str:
@@ -223,22 +147,22 @@ def save_checkpoint(model, directory, epoch, history_rows=(), *, keep=2) -> str:
     os.makedirs(directory, exist_ok=True)
     stem = _stem(epoch)
     model_path = os.path.join(directory, stem + ".keras")
-    _atomic_write(model_path, model.save, suffix=".keras")  # Keras wants the suffix
-    sha, size = _sha256(model_path)
+    atomic_write(model_path, model.save, suffix=".keras")  # Keras wants the suffix
+    sha, size = file_sha256(model_path)
     meta = {
         "format": FORMAT,
         "epoch": epoch,
         "model_file": stem + ".keras",
         "sha256": sha,
         "size": size,
-        "rng": _rng_state(model),
+        "rng": _rng_state.capture(model),
         "history_rows": list(history_rows),
     }
     text = json.dumps(meta, default=_json_default, indent=1)
-    _atomic_write(os.path.join(directory, stem + ".json"), _write_bytes(text.encode()))
+    atomic_write(os.path.join(directory, stem + ".json"), write_bytes(text.encode()))
     pointer = json.dumps({"epoch": epoch, "checkpoint": stem})
-    _atomic_write(os.path.join(directory, LATEST), _write_bytes(pointer.encode()))
-    _fsync_dir(directory)
+    atomic_write(os.path.join(directory, LATEST), write_bytes(pointer.encode()))
+    fsync_dir(directory)
     _prune(directory, epoch, keep)
     return model_path
 
@@ -408,16 +332,7 @@ class Checkpoint:
                 f"The checkpoint {os.path.basename(self.path)} does not fit this model "
                 f"({first.rstrip('.')}); restore it into a model with the saved architecture."
             ) from None
-        self._restore_rng(model)
-
-    def _restore_rng(self, model):
-        import numpy as np
-
-        gens = _seed_generators(model)
-        for key, value in self.rng.items():
-            gen = _global_seed_generator(create=True) if key == _GLOBAL_RNG else gens.get(key)
-            if gen is not None:
-                gen.state.assign(np.asarray(value, dtype=gen.state.dtype))
+        _rng_state.restore(model, self.rng)
 
     def __repr__(self):
         return f"<Checkpoint epoch {self.epoch}: {os.path.basename(self.path)}>"
@@ -441,7 +356,7 @@ def _read_checkpoint(directory, epoch):
         if meta.get("format") != FORMAT or meta.get("epoch") != epoch:
             return None, f"{stem}.json is not a checkpoint record of epoch {epoch}"
         path = os.path.join(directory, meta["model_file"])
-        sha, size = _sha256(path)
+        sha, size = file_sha256(path)
         if (sha, size) != (meta["sha256"], meta["size"]):
             return None, f"{meta['model_file']} is truncated or changed"
         with zipfile.ZipFile(path) as archive:

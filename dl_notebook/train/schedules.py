@@ -12,7 +12,8 @@ Steps are batches. DLPy counts ``StepLR`` / ``MultiStepLR`` in epochs: pass
 ``steps_per_epoch=`` and ``step_size`` / ``steps`` are read as epochs
 (multiplied by ``steps_per_epoch``). ``ReduceLROnPlateau`` changes the
 learning rate between epochs, so it needs an optimizer whose learning rate
-is a number, not a schedule.
+is a number, not a schedule; it is defined in :mod:`dl_notebook.train.plateau`
+and importable from here.
 
 Keras loads when a schedule class is first used, not when this module is
 imported.
@@ -38,6 +39,8 @@ import threading
 
 from .._keras import keras
 from ..errors import InvalidArgumentError
+from ._checks import count as _count
+from ._checks import number as _number
 
 __all__ = [
     "FixedLR",
@@ -50,39 +53,23 @@ __all__ = [
     "ReduceLROnPlateau",
     "custom_objects",
 ]
-_LAZY = frozenset(__all__) - {"custom_objects"}
+_LAZY = frozenset(__all__) - {"custom_objects", "ReduceLROnPlateau"}
 
 _CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
 _DEFINE_LOCK = threading.Lock()
 
 
 # -- argument checks ----------------------------------------------------------------------
-def _number(value, name, where, *, low=None, high=None, low_open=False, high_open=False):
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value):
-        raise InvalidArgumentError(f"{where}: {name} must be a finite number; got {value!r}.")
-    if low is not None and (value <= low if low_open else value < low):
-        sign = ">" if low_open else "≥"
-        raise InvalidArgumentError(f"{where}: {name} must be {sign} {low:g}; got {value!r}.")
-    if high is not None and (value >= high if high_open else value > high):
-        sign = "<" if high_open else "≤"
-        raise InvalidArgumentError(f"{where}: {name} must be {sign} {high:g}; got {value!r}.")
-    return float(value)
-
-
-def _count(value, name, where, *, minimum=1):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        raise InvalidArgumentError(
-            f"{where}: {name} must be an integer ≥ {minimum}; got {value!r}."
-        )
-    return int(value)
-
-
 def _steps_per_epoch(value, where):
     return None if value is None else _count(value, "steps_per_epoch", where)
 
 
 # -- the Keras classes, made when first asked for ----------------------------------------------
 def __getattr__(name):
+    if name == "ReduceLROnPlateau":  # a callback, kept in plateau.py; importable from here too
+        from .plateau import ReduceLROnPlateau
+
+        return ReduceLROnPlateau
     if name in _LAZY:
         with _DEFINE_LOCK:
             if name not in globals():
@@ -106,7 +93,7 @@ def custom_objects() -> dict:
         >>> sorted(custom_objects())[:2]
         ['CosineDecay', 'CyclicLR']
     """
-    return {name: __getattr__(name) for name in sorted(_LAZY) if name != "ReduceLROnPlateau"}
+    return {name: __getattr__(name) for name in sorted(_LAZY)}
 
 
 def _define():
@@ -401,69 +388,11 @@ def _define():
                              ops.clip((step - peak) / (last - peak), 0.0, 1.0))
             return ops.where(step <= peak, rising, falling)
 
-    class ReduceLROnPlateau(k.callbacks.ReduceLROnPlateau):
-        """Lower the learning rate when a monitored quantity stops improving (Keras' callback).
-
-        After *patience* epochs without an improvement of *monitor* by more than
-        *min_delta*, the rate becomes ``max(lr * factor, min_lr)``; then
-        *cooldown* epochs pass before counting again. The optimizer's learning
-        rate must be a number (a variable): with a schedule, training stops at
-        once with :class:`~dl_notebook.errors.InvalidArgumentError`.
-
-        Args:
-            monitor: the quantity in the epoch logs (``"val_loss"``, ``"loss"``, ...).
-            factor: multiplier of the rate, in (0, 1).
-            patience: epochs without improvement before lowering the rate.
-            min_lr: the rate never goes below this.
-            cooldown: epochs to wait after a reduction.
-            mode: "auto", "min" or "max".
-            min_delta: the smallest change that counts as an improvement.
-            verbose: 1 prints a line at each reduction.
-
-        Example:
-            >>> from dl_notebook.train.schedules import ReduceLROnPlateau
-            >>> ReduceLROnPlateau(monitor="loss", factor=0.5, patience=2).factor
-            0.5
-        """
-
-        def __init__(self, monitor="val_loss", factor=0.1, patience=10, min_lr=0.0,
-                     cooldown=0, mode="auto", min_delta=1e-4, verbose=0):
-            where = "ReduceLROnPlateau"
-            factor = _number(factor, "factor", where, low=0, high=1, low_open=True,
-                             high_open=True)
-            patience = _count(patience, "patience", where, minimum=0)
-            min_lr = _number(min_lr, "min_lr", where, low=0)
-            cooldown = _count(cooldown, "cooldown", where, minimum=0)
-            if mode not in ("auto", "min", "max"):
-                raise InvalidArgumentError(
-                    f"{where}: mode must be 'auto', 'min' or 'max'; got {mode!r}."
-                )
-            if not isinstance(monitor, str) or not monitor:
-                raise InvalidArgumentError(
-                    f"{where}: monitor must be the name of a logged quantity; got {monitor!r}."
-                )
-            super().__init__(monitor=monitor, factor=factor, patience=patience, verbose=verbose,
-                             mode=mode, min_delta=_number(min_delta, "min_delta", where, low=0),
-                             cooldown=cooldown, min_lr=min_lr)
-
-        def on_train_begin(self, logs=None):
-            optimizer = self.model.optimizer
-            for opt in getattr(optimizer, "optimizers", None) or [optimizer]:
-                rate = getattr(opt, "_learning_rate", None)
-                if isinstance(rate, base) or (callable(rate)
-                                              and not isinstance(rate, k.Variable)):
-                    raise InvalidArgumentError(
-                        "ReduceLROnPlateau needs an optimizer whose learning rate is a number, "
-                        f"but it follows the schedule {rate!r}; drop the schedule or the callback."
-                    )
-            super().on_train_begin(logs)
-
     classes = [FixedLR, StepLR, MultiStepLR, PolynomialLR, CyclicLR, CosineDecay, OneCycle]
     register = k.saving.register_keras_serializable
-    for cls in [*classes, ReduceLROnPlateau, _Schedule]:
+    for cls in [*classes, _Schedule]:
         cls.__module__ = __name__
         cls.__qualname__ = cls.__name__
     for cls in classes:
         register(package="dl_notebook", name=cls.__name__)(cls)
-    for cls in [*classes, ReduceLROnPlateau]:
         globals()[cls.__name__] = cls
