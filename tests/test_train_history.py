@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 
 import pytest
@@ -50,7 +51,9 @@ def test_wait_and_await_a_running_history():
         gate.set()
         return await hist
 
-    assert asyncio.run(main()) is hist and len(hist) == 1
+    # In a fresh thread: the browser tests' Playwright keeps an event loop in this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, main()).result() is hist and len(hist) == 1
 
 
 def test_wait_raises_what_the_run_raised():

@@ -9,10 +9,10 @@ same dropout masks as an uninterrupted one.
 Example:
     >>> import keras
     >>> from dl_notebook.train._rng_state import capture, restore
-    >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dropout(0.5, seed=1)])
+    >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dropout(0.5, seed=1, name="drop")])
     >>> state = capture(model)
     >>> sorted(k for k in state if k != "*global*")
-    ['dropout:0']
+    ['drop:0']
     >>> restore(model, state)
 """
 
