@@ -127,6 +127,32 @@ def jupyter_env(tmp_path_factory) -> dict[str, str]:
     return env
 
 
+class _Servers:
+    """Local servers of one test: started on free ports, stopped by their process objects."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path):
+        self.env, self.log_dir = env, log_dir
+        self.started: list[tuple[subprocess.Popen, object]] = []
+
+    def start(self, name: str, command, cwd: Path, timeout: float) -> str:
+        """Run ``command(port)`` and return the URL once it answers HTTP."""
+        port = _find_free_port()
+        log_path = self.log_dir / f"{name}-{port}.log"
+        log = open(log_path, "wb")  # closed by stop_all
+        proc = subprocess.Popen(
+            command(port), cwd=cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        self.started.append((proc, log))
+        url = f"http://127.0.0.1:{port}/"
+        _wait_for_http(url, proc, timeout, log_path)
+        return url
+
+    def stop_all(self) -> None:
+        for proc, log in reversed(self.started):
+            _stop(proc)
+            log.close()
+
+
 @pytest.fixture
 def voila_server(jupyter_env, tmp_path):
     """Factory: ``url = voila_server(notebook_path)`` starts Voila on 127.0.0.1 and a free port.
@@ -139,16 +165,13 @@ def voila_server(jupyter_env, tmp_path):
         def test_page(voila_server, page):
             page.goto(voila_server(NOTEBOOKS_DIR / "workshop.ipynb"))
     """
-    started: list[tuple[subprocess.Popen, object]] = []
+    servers = _Servers(jupyter_env, tmp_path)
 
     def start(notebook_path, *extra_args: str, timeout: float = SERVER_START_TIMEOUT) -> str:
         notebook_path = Path(notebook_path).resolve()
         if not notebook_path.is_file():
             pytest.fail(f"notebook not found: {notebook_path}", pytrace=False)
-        port = _find_free_port()
-        log_path = tmp_path / f"voila-{port}.log"
-        log = open(log_path, "wb")  # closed at teardown
-        cmd = [
+        return servers.start("voila", lambda port: [
             *_venv_executable("voila"),
             "--no-browser",
             f"--port={port}",
@@ -156,20 +179,10 @@ def voila_server(jupyter_env, tmp_path):
             "--Voila.port_retries=0",
             *extra_args,
             str(notebook_path),
-        ]
-        proc = subprocess.Popen(
-            cmd, cwd=REPO_ROOT, env=jupyter_env, stdout=log, stderr=subprocess.STDOUT
-        )
-        started.append((proc, log))
-        url = f"http://127.0.0.1:{port}/"
-        _wait_for_http(url, proc, timeout, log_path)
-        return url
+        ], REPO_ROOT, timeout)
 
     yield start
-
-    for proc, log in reversed(started):
-        _stop(proc)
-        log.close()
+    servers.stop_all()
 
 
 @pytest.fixture(scope="session")
@@ -223,14 +236,11 @@ def jupyterlab_server(jupyter_env, tmp_path):
         def test_lab(jupyterlab_server, page, tmp_path):
             page.goto(jupyterlab_server(tmp_path) + "lab/tree/nb.ipynb")
     """
-    started: list[tuple[subprocess.Popen, object]] = []
+    servers = _Servers(jupyter_env, tmp_path)
 
     def start(root_dir, *extra_args: str, timeout: float = SERVER_START_TIMEOUT) -> str:
         root_dir = Path(root_dir).resolve()
-        port = _find_free_port()
-        log_path = tmp_path / f"jupyterlab-{port}.log"
-        log = open(log_path, "wb")  # closed at teardown
-        cmd = [
+        return servers.start("jupyterlab", lambda port: [
             *_venv_executable("jupyter"),
             "lab",
             "--no-browser",
@@ -243,17 +253,7 @@ def jupyterlab_server(jupyter_env, tmp_path):
             f"--ServerApp.root_dir={root_dir}",
             "--LabApp.news_url=None",
             *extra_args,
-        ]
-        proc = subprocess.Popen(
-            cmd, cwd=root_dir, env=jupyter_env, stdout=log, stderr=subprocess.STDOUT
-        )
-        started.append((proc, log))
-        url = f"http://127.0.0.1:{port}/"
-        _wait_for_http(url, proc, timeout, log_path)
-        return url
+        ], root_dir, timeout)
 
     yield start
-
-    for proc, log in reversed(started):
-        _stop(proc)
-        log.close()
+    servers.stop_all()
