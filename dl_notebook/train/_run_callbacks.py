@@ -58,7 +58,14 @@ def _define():
             self.history._append(row)
 
     class Guard(base):
-        """Stop on the stop event (after the current batch) or on a non-finite loss."""
+        """Stop on the stop event (after the current batch) or on a non-finite loss.
+
+        The stop event is read when a batch begins (no logs, so no wait for the
+        device); the loss check runs in Keras' callback thread (``async_safe``),
+        so the training loop never waits for it.
+        """
+
+        async_safe = True
 
         def __init__(self, history, events):
             super().__init__()
@@ -89,15 +96,16 @@ def _define():
                     self.history._set_reason("stopped")
                     return
 
+        def on_train_batch_begin(self, batch, logs=None):
+            self._check_stop()
+
         def on_train_batch_end(self, batch, logs=None):
             loss = (logs or {}).get("loss")
-            if loss is not None and not math.isfinite(loss):
+            if self.bad is None and loss is not None and not math.isfinite(loss):
                 self.bad = (self.epoch + 1, batch + 1)
                 self.model.stop_training = True
                 self.history._set_reason(
                     f"non-finite loss at epoch {self.bad[0]}, batch {self.bad[1]}", force=True)
-                return
-            self._check_stop()
 
         def restore(self, model):
             """Put back the last finite weights after a non-finite loss; True when done."""

@@ -10,6 +10,7 @@ kernel for the whole history. The hooks may run in a background thread.
 
 from __future__ import annotations
 
+import collections
 import math
 import threading
 import time
@@ -97,6 +98,8 @@ class LiveDashboard(keras().callbacks.Callback):
         ('Finished', 2, 2)
     """
 
+    async_safe = True  # Keras may call on_train_batch_end in its callback thread
+
     def __init__(self, *, stop_event=None, update_interval=0.25, max_points=5000, title=None):
         super().__init__()
         if stop_event is not None and not (
@@ -163,6 +166,7 @@ class LiveDashboard(keras().callbacks.Callback):
     def state(self) -> dict:
         """What the dashboard shows: status, progress, points per series, latest values."""
         with self._lock:
+            self._drain()
             shown = dict(self._progress(self._clock()))
             shown.update(
                 title=self.title,
@@ -206,24 +210,25 @@ class LiveDashboard(keras().callbacks.Callback):
             self._prev_n, self._prev_mean = 0, 0.0
             self._epoch_start = self._clock()
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_begin(self, batch, logs=None):
         if self.stop_event.is_set() and self.model is not None:
-            self.model.stop_training = True
+            self.model.stop_training = True  # Keras ends the run after this batch
+
+    def on_train_batch_end(self, batch, logs=None):
+        # The hot path (in Keras' callback thread: async_safe): note the batch; the work
+        # waits for the next flush.
+        self._pending.append((batch + 1, (logs or {}).get("loss")))
         now = self._clock()
-        with self._lock:
-            n = batch + 1
-            self._batches_done += max(n - self._batch, 1)
-            self._batch = n
-            loss = (logs or {}).get("loss")
-            if loss is not None:
-                self._record_batch_loss(n, float(loss))
-            if now - self._last_flush >= self.update_interval:
+        if now - self._last_flush >= self.update_interval:
+            with self._lock:
+                self._drain()
                 self._add_learning_rate(self._batch_x())
                 self._flush(now)
 
     def on_epoch_end(self, epoch, logs=None):
         now = self._clock()
         with self._lock:
+            self._drain()
             complete = self._steps is None or self._batch >= self._steps
             if complete:
                 self._steps_seen = max(self._steps_seen, self._batch)
@@ -247,6 +252,7 @@ class LiveDashboard(keras().callbacks.Callback):
     def on_train_end(self, logs=None):
         now = self._clock()
         with self._lock:
+            self._drain()
             self._running = False
             self._ended = now
             if not self._custom_status:
@@ -273,6 +279,16 @@ class LiveDashboard(keras().callbacks.Callback):
         self._ema, self._ema_count = 0.0, 0
         self._train_start = self._epoch_start = self._ended = None
         self._last_flush = -math.inf
+        self._pending = collections.deque()  # (batch number, logged loss) not yet drawn
+
+    def _drain(self) -> None:
+        """Record the batches noted since the last flush (call with the lock held)."""
+        while self._pending:  # deque: the training thread may append meanwhile
+            n, loss = self._pending.popleft()
+            self._batches_done += max(n - self._batch, 1)
+            self._batch = n
+            if loss is not None:
+                self._record_batch_loss(n, float(loss))
 
     def _set_status(self, text: str, kind: str) -> None:
         self.chart.status = text

@@ -1,0 +1,147 @@
+"""Time a training run through Network.fit with the live dashboard against plain Keras fit.
+
+Run with ``make bench`` or ``python benchmarks/bench_training.py``. One small
+conv net (conv 16 + max pool + dense 64 + softmax) on sklearn's 8x8 digits,
+tiled to 7,000 samples and upscaled to 24x24x1, batch 64, 5 epochs, Adam 1e-3,
+sparse categorical cross-entropy with accuracy, trained three ways on the same
+Keras model:
+
+* ``keras``: ``net.to_keras()`` compiled and ``keras.Model.fit(verbose=0)``;
+* ``ours``: ``net.fit(..., live=dashboard, background=False)`` with the
+  :class:`~dl_notebook.callbacks.LiveDashboard` on (outside a notebook it
+  still records, throttles and sends every update, to no browser);
+* ``livelossplot``: ``keras.Model.fit(verbose=0)`` with
+  ``livelossplot.PlotLossesKeras()`` (matplotlib's Agg backend: no windows).
+
+Before each run the weights go back to the same initial values and the model
+is compiled with a fresh optimizer (``Network.fit`` compiles too, so compile
+and tracing are timed for all three). One warm-up run of each, then REPEATS
+rounds interleaved (keras, ours, livelossplot, keras, ...). Printed: median,
+min and max seconds, the ratio of medians to Keras, and the median of the
+per-round ratios (each run over the Keras run of its round, which cancels
+slow drift of a shared machine). Target: ours at most 1.03x Keras (ratio of
+medians).
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import os
+import statistics
+import sys
+import time
+from contextlib import redirect_stdout
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+N_SAMPLES = 7_000
+SIZE = 24
+BATCH = 64
+EPOCHS = 5
+REPEATS = 7
+TARGET = 1.03
+
+
+def make_data():
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    x = digits.images.astype("float32") / 16.0
+    y = digits.target.astype("int64")
+    reps = -(-N_SAMPLES // len(x))
+    x, y = np.tile(x, (reps, 1, 1))[:N_SAMPLES], np.tile(y, reps)[:N_SAMPLES]
+    scale = SIZE // 8
+    x = x.repeat(scale, axis=1).repeat(scale, axis=2)[..., None]
+    return x, y
+
+
+def make_net():
+    import dl_notebook as dn
+
+    return dn.Sequential(layers=[
+        dn.layers.InputLayer(shape=(SIZE, SIZE, 1)),
+        dn.layers.Conv2d(16, 3),
+        dn.layers.Pooling(2),
+        dn.layers.Dense(64),
+        dn.layers.OutputLayer(10),
+    ])
+
+
+def main():
+    import keras
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from livelossplot import PlotLossesKeras
+
+    import dl_notebook as dn
+
+    x, y = make_data()
+    net = make_net()
+    model = net.to_keras()
+    initial = model.get_weights()
+
+    def compile_keras():
+        model.set_weights(initial)
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
+                      loss=keras.losses.SparseCategoricalCrossentropy(),
+                      metrics=["accuracy"])
+
+    def run_keras():
+        compile_keras()
+        model.fit(x, y, batch_size=BATCH, epochs=EPOCHS, verbose=0)
+
+    def run_ours():
+        model.set_weights(initial)
+        dashboard = dn.callbacks.LiveDashboard()
+        hist = net.fit((x, y), epochs=EPOCHS, batch_size=BATCH, live=dashboard,
+                       background=False)
+        assert dashboard.state["status"] == "Finished", dashboard.state["status"]
+        assert len(hist.frame) == EPOCHS
+
+    def run_livelossplot():
+        compile_keras()
+        with redirect_stdout(io.StringIO()):  # its text summary per epoch
+            model.fit(x, y, batch_size=BATCH, epochs=EPOCHS, verbose=0,
+                      callbacks=[PlotLossesKeras()])
+        matplotlib.pyplot.close("all")
+
+    runs = {"keras": run_keras, "ours": run_ours, "livelossplot": run_livelossplot}
+    times = {name: [] for name in runs}
+    for fn in runs.values():  # warm-up: imports, first tracing, thread pools
+        fn()
+    for _ in range(REPEATS):
+        for name, fn in runs.items():
+            gc.collect()  # no collection left over from the previous run
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+
+    steps = -(-N_SAMPLES // BATCH)
+    print(f"Training: conv net on {N_SAMPLES} {SIZE}x{SIZE}x1 digits, batch {BATCH}, "
+          f"{EPOCHS} epochs ({steps * EPOCHS} steps); median of {REPEATS} interleaved runs "
+          f"after 1 warm-up each; {os.cpu_count()} CPUs")
+    head = (f"{'run':<14} {'median s':>8} {'min s':>7} {'max s':>7} {'x keras':>7} "
+            f"{'x paired':>8}")
+    print(head)
+    print("-" * len(head))
+    base = statistics.median(times["keras"])
+    labels = {"keras": "keras fit", "ours": "ours (live)", "livelossplot": "livelossplot"}
+    for name, label in labels.items():
+        med = statistics.median(times[name])
+        paired = statistics.median(t / k for t, k in zip(times[name], times["keras"]))
+        print(f"{label:<14} {med:8.3f} {min(times[name]):7.3f} {max(times[name]):7.3f} "
+              f"{med / base:6.3f}x {paired:7.3f}x")
+    ratio = statistics.median(times["ours"]) / base
+    paired = statistics.median(t / k for t, k in zip(times["ours"], times["keras"]))
+    verdict = "met" if ratio <= TARGET else "missed"
+    print(f"target ours <= {TARGET:.2f}x keras (ratio of medians): {verdict} ({ratio:.3f}x; "
+          f"paired {paired:.3f}x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
