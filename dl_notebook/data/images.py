@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import InvalidArgumentError
 from . import _decode
+from ._base import Dataset
 from ._inspect import InspectMixin
 from ._labels import encode_labels
 from ._pipeline import PipelineMixin, check_normalize
@@ -47,7 +48,7 @@ def _check_options(options):
     return options
 
 
-class ImageDataset(PipelineMixin, InspectMixin):
+class ImageDataset(Dataset, PipelineMixin, InspectMixin):
     """Labelled images, decoded lazily into a ``tf.data`` pipeline.
 
     Make one with :meth:`from_folder` (one sub-folder per class),
@@ -69,6 +70,8 @@ class ImageDataset(PipelineMixin, InspectMixin):
         >>> len(ds), ds.class_names, ds.image_size
         (6, ['cat', 'dog'], (8, 8))
     """
+
+    item = "image"
 
     def __init__(self, *, labels, class_names, image_size, paths=None, arrays=None, infos=None,
                  color_mode="rgb", normalize="minmax", alpha=0.0, beta=255.0, offsets=None,
@@ -314,28 +317,11 @@ class ImageDataset(PipelineMixin, InspectMixin):
             print(ds._load_message())
         return ds
 
-    def _load_message(self):
-        line = f"Loaded {len(self):,} images in {len(self.class_names)} classes"
-        if self.skipped:
-            n = len(self.skipped)
-            line += f"; skipped {n:,} unreadable file{'s' if n != 1 else ''} (see .skipped)"
-        return line + "."
-
     # ----------------------------------------------------------------- basics
-    def __len__(self):
-        return len(self._labels)
-
     def __repr__(self):
         h, w = self.image_size
         return (f"ImageDataset({len(self):,} images, {len(self.class_names)} classes, "
                 f"{h}x{w}x{self.channels}, normalize={self.normalize!r})")
-
-    @property
-    def labels(self) -> np.ndarray:
-        """Integer class index of each image (positions in :attr:`class_names`)."""
-        return self._labels.copy()
-
-    task = "classification"
 
     @property
     def input_shape(self) -> tuple:
@@ -363,18 +349,7 @@ class ImageDataset(PipelineMixin, InspectMixin):
             >>> ds.subset([1, 2]).labels.tolist()
             [1, 1]
         """
-        idx = np.asarray(indices)
-        if idx.dtype == bool:
-            if idx.shape != (len(self),):
-                raise InvalidArgumentError(
-                    f"A boolean mask needs one value per image ({len(self)}); got {idx.size}."
-                )
-            idx = np.flatnonzero(idx)
-        idx = idx.astype(np.int64).reshape(-1)
-        if idx.size and (idx.min() < -len(self) or idx.max() >= len(self)):
-            raise InvalidArgumentError(
-                f"Indices must lie in 0..{len(self) - 1}; got {int(idx.min())}..{int(idx.max())}."
-            )
+        idx = self._indices(indices)
         return type(self)(
             labels=self._labels[idx],
             paths=None if self._paths is None else [self._paths[i] for i in idx],
@@ -382,20 +357,3 @@ class ImageDataset(PipelineMixin, InspectMixin):
             infos=None if self._infos is None else [self._infos[i] for i in idx],
             **self._settings(),
         )
-
-    def label_freq(self):
-        """Number and percentage of images per class, as a pandas DataFrame.
-
-        Example:
-            >>> import numpy as np
-            >>> from dl_notebook.data import ImageDataset
-            >>> ds = ImageDataset.from_arrays(np.zeros((4, 3, 3)), ["a", "b", "b", "b"])
-            >>> ds.label_freq()["count"].tolist()
-            [1, 3]
-        """
-        import pandas as pd
-
-        counts = np.bincount(self._labels, minlength=len(self.class_names))
-        total = max(1, counts.sum())
-        return pd.DataFrame({"class": self.class_names, "count": counts,
-                             "percent": np.round(100.0 * counts / total, 2)})
