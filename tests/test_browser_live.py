@@ -126,6 +126,21 @@ def test_voila_train_button_runs_a_live_fit_that_stop_ends(voila_server, page, t
     assert page.errors == [], f"page errors: {page.errors}"
 
 
+def wait_for_kernel(page):
+    """Wait until the status bar says "Python 3 (ipykernel) | Idle"."""
+    page.locator("#jp-main-statusbar").get_by_text("| Idle").wait_for(
+        state="visible", timeout=PAGE_TIMEOUT_MS
+    )
+
+
+def run_cell(page, index):
+    """Run the notebook cell at *index* (Shift+Enter in its editor)."""
+    editor = page.locator(".jp-Notebook .jp-Cell .cm-content").nth(index)
+    editor.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
+    editor.click()
+    page.keyboard.press("Shift+Enter")
+
+
 @pytest.mark.browser
 @pytest.mark.timeout(120)
 def test_jupyterlab_cell_fit_in_a_thread_updates_live_and_stops(jupyterlab_server, page, tmp_path):
@@ -134,14 +149,10 @@ def test_jupyterlab_cell_fit_in_a_thread_updates_live_and_stops(jupyterlab_serve
     write_notebook(root / "live.ipynb", SETUP + "\n" + LAB_CELL)
     page.goto(jupyterlab_server(root) + "lab/tree/live.ipynb", timeout=PAGE_TIMEOUT_MS)
     try:
-        editor = page.locator(".jp-Notebook .jp-Cell .cm-content").first
-        editor.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
-        # The status bar says "Python 3 (ipykernel) | Idle" once the kernel is connected.
-        page.locator("#jp-main-statusbar").get_by_text("| Idle").wait_for(
-            state="visible", timeout=PAGE_TIMEOUT_MS
-        )
-        editor.click()
-        page.keyboard.press("Shift+Enter")
+        page.locator(".jp-Notebook .jp-Cell .cm-content").first.wait_for(
+            state="visible", timeout=PAGE_TIMEOUT_MS)
+        wait_for_kernel(page)
+        run_cell(page, 0)
         page.locator(".dln-live").wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
         wait_for_training(page)
         page.screenshot(path=str(tmp_path / "lab-running.png"), full_page=True)
@@ -181,22 +192,15 @@ def test_jupyterlab_network_fit_shows_the_dashboard_and_stop_ends_it(jupyterlab_
     write_notebook(root / "fit.ipynb", DN_FIT_CELL, DN_CHECK_CELL)
     page.goto(jupyterlab_server(root) + "lab/tree/fit.ipynb", timeout=PAGE_TIMEOUT_MS)
     try:
-        editor = page.locator(".jp-Notebook .jp-Cell .cm-content").first
-        editor.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
-        page.locator("#jp-main-statusbar").get_by_text("| Idle").wait_for(
-            state="visible", timeout=PAGE_TIMEOUT_MS
-        )
-        editor.click()
-        page.keyboard.press("Shift+Enter")  # runs the fit cell and selects the next one
+        page.locator(".jp-Notebook .jp-Cell .cm-content").first.wait_for(
+            state="visible", timeout=PAGE_TIMEOUT_MS)
+        wait_for_kernel(page)
+        run_cell(page, 0)
         page.locator(".dln-live").wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
         wait_for_training(page)
-        # The cell has finished: the kernel is idle while the network trains.
-        page.locator("#jp-main-statusbar").get_by_text("| Idle").wait_for(
-            state="visible", timeout=PAGE_TIMEOUT_MS
-        )
+        wait_for_kernel(page)  # the cell has finished: the kernel is idle while it trains
         stop_and_check(page, tmp_path / "dn-stopped.png")
-        page.locator(".jp-Notebook .jp-Cell .cm-content").nth(1).click()
-        page.keyboard.press("Shift+Enter")  # the check cell
+        run_cell(page, 1)  # the check cell
         reason = page.locator(".jp-Cell .jp-OutputArea-output").filter(has_text="reason:")
         reason.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
         assert "reason: stopped" in reason.inner_text()

@@ -8,11 +8,24 @@ same for all of them.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from ..errors import InvalidArgumentError
 
-__all__ = ["Dataset", "check_batch_size"]
+__all__ = ["Dataset", "check_batch_size", "check_class_folder"]
+
+
+def check_class_folder(path, what="images") -> str:
+    """The folder *path* as a string, or a clear error when it does not exist."""
+    root = os.fspath(path)
+    if not os.path.isdir(root):
+        raise InvalidArgumentError(
+            f"Folder {root!r} does not exist; give the path of a folder with one "
+            f"sub-folder of {what} per class."
+        )
+    return root
 
 
 def check_batch_size(batch_size) -> int:

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import InvalidArgumentError
 from . import _decode
-from ._base import Dataset
+from ._base import Dataset, check_class_folder
 from ._inspect import InspectMixin
 from ._labels import encode_labels
 from ._pipeline import PipelineMixin, check_normalize
@@ -136,12 +136,7 @@ class ImageDataset(Dataset, PipelineMixin, InspectMixin):
             >>> ds = ImageDataset.from_folder(root, image_size=(4, 4))
             Loaded 4 images in 2 classes.
         """
-        root = os.fspath(path)
-        if not os.path.isdir(root):
-            raise InvalidArgumentError(
-                f"Folder {root!r} does not exist; give the path of a folder with one "
-                "sub-folder per class."
-            )
+        root = check_class_folder(path, "images")
         if not isinstance(label_level, int) or label_level >= 0:
             raise InvalidArgumentError(
                 f"label_level must be a negative integer (-1: the parent folder); got "

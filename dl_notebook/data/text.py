@@ -16,7 +16,7 @@ import numpy as np
 
 from .._keras import keras
 from ..errors import InvalidArgumentError
-from ._base import Dataset, check_batch_size
+from ._base import Dataset, check_batch_size, check_class_folder
 from ._labels import encode_labels
 
 __all__ = ["TextDataset"]
@@ -255,12 +255,7 @@ class TextDataset(Dataset):
             >>> ds = TextDataset.from_folder(root, sequence_length=3)
             Loaded 4 texts in 2 classes.
         """
-        root = os.fspath(path)
-        if not os.path.isdir(root):
-            raise InvalidArgumentError(
-                f"Folder {root!r} does not exist; give the path of a folder with one "
-                "sub-folder of .txt files per class."
-            )
+        root = check_class_folder(path, ".txt files")
         texts, labels, skipped = [], [], []
         for file in _walk_texts(root):
             parents = os.path.relpath(file, root).split(os.sep)[:-1]
