@@ -1,4 +1,5 @@
-"""Every notebook in notebooks/ runs top to bottom in a real kernel without errors."""
+"""Every notebook under notebooks/ (workshop, tutorials, dashboards) runs top to bottom in a
+real kernel without errors."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from nbclient import NotebookClient
 
 from conftest import NOTEBOOKS_DIR
 
-NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+NOTEBOOKS = sorted(p for p in NOTEBOOKS_DIR.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+IDS = [str(p.relative_to(NOTEBOOKS_DIR).with_suffix("")) for p in NOTEBOOKS]
 
 
 def _execute(path, env_overrides, monkeypatch):
@@ -44,11 +46,12 @@ def _svg_outputs(nb) -> list[str]:
 
 
 def test_notebooks_exist():
-    names = {path.name for path in NOTEBOOKS}
+    names = {path.relative_to(NOTEBOOKS_DIR).as_posix() for path in NOTEBOOKS}
     assert "workshop.ipynb" in names
+    assert {f"tutorials/{name}.ipynb" for name in ("01_build_a_cnn", "02_load_data", "03_train")} <= names
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_runs(path, jupyter_env, monkeypatch):
     nb = _execute(path, jupyter_env, monkeypatch)
     assert _errors(nb) == []
@@ -62,7 +65,7 @@ def test_notebook_runs(path, jupyter_env, monkeypatch):
         assert pngs, "the workshop notebook shows no image grid of the digits"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_is_stored_without_outputs(path):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from .._keras import is_keras_model, keras
 from ..errors import InvalidArgumentError, NetworkEditError
 from . import _engine
+from ._analysis import AnalysisMixin
 from .layer_graph import LayerGraph
 from .layers.base import Layer, check_name
 
 __all__ = ["Network"]
 
 
-class Network(LayerGraph):
+class Network(AnalysisMixin, LayerGraph):
     """A deep-learning network as a DAG of named layers (DLPy ``Model``).
 
     Layers are added, inserted, removed, switched and renamed by name;
@@ -300,13 +301,14 @@ class Network(LayerGraph):
     def to_dag(self):
         """The network as a plain :class:`~dl_notebook.graph.Dag` (names, types, shapes, edges)."""
         from ..graph import Dag, DagNode
+        from ._dag_config import layer_config
 
         outputs = set(self.output_names)
         nodes = [
             DagNode(name=spec.name, type=spec.type_name,
                     kind="output" if spec.name in outputs and spec.kind == "dense" else spec.kind,
                     shape=tuple(spec.output_shape[1:]) if spec.output_shape else (),
-                    params=spec.count_params(), scope=spec.scope)
+                    params=spec.count_params(), scope=spec.scope, config=layer_config(spec))
             for spec in self
         ]
         return Dag(self.name, nodes, self.edges)

@@ -16,15 +16,14 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 import sys
 import time
 
+from .. import _views
+from .._views import in_kernel
 from ..errors import InvalidArgumentError
 
 __all__ = ["TextProgress", "in_kernel", "make_live_callback", "register_live_view"]  # noqa: F822
-
-_live_view = None
 
 
 def register_live_view(path: str) -> None:
@@ -36,30 +35,7 @@ def register_live_view(path: str) -> None:
         >>> from dl_notebook.train import progress
         >>> progress.register_live_view("dl_notebook.widgets.live:LiveDashboard")
     """
-    global _live_view
-    if not isinstance(path, str) or path.count(":") != 1:
-        raise InvalidArgumentError(
-            f"register_live_view needs 'module:Class', e.g. "
-            f"'dl_notebook.widgets.live:LiveDashboard'; got {path!r}."
-        )
-    _live_view = path
-
-
-def in_kernel() -> bool:
-    """True inside an IPython kernel (a notebook), False in scripts and plain IPython."""
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None
-    return shell is not None and getattr(shell, "kernel", None) is not None
-
-
-def _load_live_view():
-    if _live_view is None:
-        return None
-    module, _, name = _live_view.partition(":")
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
+    _views.register_view("live", path)
 
 
 def make_live_callback(live, *, epochs, steps_per_epoch, stop_event):
@@ -83,7 +59,7 @@ def make_live_callback(live, *, epochs, steps_per_epoch, stop_event):
             f"live must be None, True, False or a Keras callback; got {type(live).__name__}."
         )
     if live is True or in_kernel():
-        view = _load_live_view()
+        view = _views.view_class("live")
         if view is not None:
             return view(stop_event=stop_event)
     return __getattr__("TextProgress")(epochs=epochs, steps_per_epoch=steps_per_epoch)

@@ -11,12 +11,19 @@ Example:
 
 from __future__ import annotations
 
-__all__ = ["LiveDashboard"]
+__all__ = ["ConfusionMatrixWidget", "ImageBrowser", "LiveDashboard", "ModelBuilder"]
+
+_WHERE = {
+    "ConfusionMatrixWidget": "confusion",
+    "ImageBrowser": "browser",
+    "LiveDashboard": "live",
+    "ModelBuilder": "builder",
+}
 
 
 def __getattr__(name: str):
-    if name == "LiveDashboard":
-        from .live import LiveDashboard
+    if name in _WHERE:
+        import importlib
 
-        return LiveDashboard
+        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
