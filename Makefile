@@ -10,16 +10,19 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 EXTRAS ?= test,bench
 PORT ?= 8866
+DASHBOARD := notebooks/dashboards/train_inspect.ipynb
+VOILA := $(VENV)/bin/voila --no-browser --port=$(PORT) --Voila.ip=127.0.0.1 --Voila.port_retries=0
 PYTEST_ARGS ?=
 
 # Lines of pip output that carry no information (unused local indexes, satisfied requirements).
 PIP_NOISE := Location 'file:.*' is ignored|^Requirement already satisfied
 QUIET_PIP := { grep -Ev "$(PIP_NOISE)" || true; }
 
-.PHONY: help venv .venv test demo bench lint clean distclean
+.PHONY: help venv .venv test demo workshop bench lint clean distclean
 
 help:
-	@echo "make demo   create .venv, install, prepare the data, start the Voila workshop on http://127.0.0.1:$(PORT)/"
+	@echo "make demo   create .venv, install, prepare the data, start the Voila 'Train and inspect' dashboard on http://127.0.0.1:$(PORT)/"
+	@echo "make workshop  the same for the Voila workshop notebook (notebooks/workshop.ipynb)"
 	@echo "make test   create .venv, install (plus Debian chromium if missing), run the whole test suite"
 	@echo "make bench  run every benchmarks/bench_*.py"
 	@echo "make lint   ruff check"
@@ -46,10 +49,18 @@ test: $(STAMP)
 demo: $(STAMP)
 	PYTHON=$(PY) scripts/prepare-demo.sh
 	@echo
+	@echo "  dl_notebook 'Train and inspect' dashboard:  http://127.0.0.1:$(PORT)/"
+	@echo "  (datasets are read from $(CURDIR)/data; Ctrl-C stops the server)"
+	@echo
+	DL_NOTEBOOK_DATA_ROOT="$(CURDIR)/data" $(VOILA) $(DASHBOARD)
+
+workshop: $(STAMP)
+	PYTHON=$(PY) scripts/prepare-demo.sh
+	@echo
 	@echo "  dl_notebook workshop dashboard:  http://127.0.0.1:$(PORT)/"
 	@echo "  (Ctrl-C stops the server)"
 	@echo
-	$(VENV)/bin/voila --no-browser --port=$(PORT) --Voila.ip=127.0.0.1 --Voila.port_retries=0 notebooks/workshop.ipynb
+	$(VOILA) notebooks/workshop.ipynb
 
 bench: $(STAMP)
 	@scripts/ensure-debian-package.sh /usr/bin/dot graphviz || echo "bench: no graphviz; plot_model comparisons are skipped"

@@ -15,7 +15,7 @@ Example:
 
 import importlib as _importlib
 
-from . import callbacks, data, layers, train
+from . import _views, callbacks, data, layers, train
 from .data import (
     ImageDataset,
     TabularDataset,
@@ -39,6 +39,8 @@ from .train import progress as _progress
 
 # The composition root names the notebook view; core training code never imports widgets.
 _progress.register_live_view("dl_notebook.widgets.live:LiveDashboard")
+_views.register_view("confusion", "dl_notebook.widgets.confusion:ConfusionMatrixWidget")
+_views.register_view("browser", "dl_notebook.widgets.browser:ImageBrowser")
 
 __version__ = "0.1.0"
 
@@ -57,9 +59,11 @@ __all__ = [
     "TextDataset",
     "TimeSeriesDataset",
     "TrainingHistory",
+    "applications",
     "callbacks",
     "data",
     "datasets",
+    "explain",
     "layers",
     "lr_find",
     "schedules",
@@ -73,6 +77,15 @@ __all__ = [
 def __getattr__(name):  # these import Keras, so they load on first access
     if name in ("solvers", "schedules"):
         return _importlib.import_module(f"{__name__}.train.{name}")
+    if name in ("explain", "applications"):
+        return _importlib.import_module(f"{__name__}.{name}")
     if name == "lr_find":
         return _importlib.import_module(f"{__name__}.train.lr_find").lr_find
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def load_ipython_extension(ipython):
+    """``%load_ext dl_notebook``: register the ``%dl`` and ``%%dl`` magics."""
+    from .magics import load_ipython_extension as load
+
+    load(ipython)

@@ -11,13 +11,15 @@ Example:
 
 from __future__ import annotations
 
-__all__ = ["ConfusionMatrixWidget", "ImageBrowser", "LiveDashboard", "ModelBuilder"]
+__all__ = ["ConfusionMatrixWidget", "ImageBrowser", "LiveDashboard", "ModelBuilder",
+           "TrainInspectApp"]
 
 _WHERE = {
     "ConfusionMatrixWidget": "confusion",
     "ImageBrowser": "browser",
     "LiveDashboard": "live",
     "ModelBuilder": "builder",
+    "TrainInspectApp": "train_inspect",
 }
 
 

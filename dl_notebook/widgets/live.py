@@ -80,6 +80,8 @@ class LiveDashboard(keras().callbacks.Callback):
             always sent).
         max_points: the most points kept, and drawn, per series (at least 10).
         title: heading of the dashboard; "Training" when None.
+        auto_show: display the dashboard when training begins, unless already shown;
+            False when an app places ``widget`` in its own layout.
 
     Attributes:
         widget: the ipywidgets container to display.
@@ -100,7 +102,8 @@ class LiveDashboard(keras().callbacks.Callback):
 
     async_safe = True  # Keras may call on_train_batch_end in its callback thread
 
-    def __init__(self, *, stop_event=None, update_interval=0.25, max_points=5000, title=None):
+    def __init__(self, *, stop_event=None, update_interval=0.25, max_points=5000, title=None,
+                 auto_show=True):
         super().__init__()
         if stop_event is not None and not (
             callable(getattr(stop_event, "set", None))
@@ -127,7 +130,7 @@ class LiveDashboard(keras().callbacks.Callback):
         self.widget = ipywidgets.VBox([self.chart], layout=ipywidgets.Layout(width="100%"))
         self._lock = threading.RLock()
         self._clock = time.monotonic
-        self._shown = False
+        self._shown = not auto_show
         self._reset_run()
 
     # ----------------------------------------------------------------- public API

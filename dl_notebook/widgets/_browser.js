@@ -1,0 +1,232 @@
+// Image browser: a header (filter summary, image-type and heatmap toggles), paging
+// controls and a grid of cards (thumbnail, labels, confidence, top-5 bars).
+// The kernel holds the state in synced traits; user actions go to it as messages
+// ({type: "go" | "heatmap" | "filter"}), each answered by {type: "ready"}.
+// Keyboard (when the browser has the focus): ←/→, PageUp/PageDown, Home/End.
+
+const IMG_TYPES = [
+  ["A", "All"],
+  ["C", "Correct"],
+  ["M", "Misclassified"],
+];
+const HEATMAPS = [
+  [null, "None"],
+  ["gradcam", "Grad-CAM"],
+  ["occlusion", "Occlusion"],
+];
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function percent(p) {
+  if (p === null || p === undefined) return "–";
+  const v = 100 * p;
+  return `${v >= 99.95 || v < 0.05 ? v.toFixed(0) : v.toFixed(1)}%`;
+}
+
+function segmented(label, options, onPick) {
+  const group = el("div", "dln-br-seg");
+  group.setAttribute("role", "group");
+  group.setAttribute("aria-label", label);
+  group.append(el("span", "dln-br-seg-label", label));
+  const buttons = options.map(([value, text]) => {
+    const button = el("button", "dln-br-seg-btn", text);
+    button.type = "button";
+    button.dataset.value = value === null ? "" : value;
+    button.addEventListener("click", () => onPick(value));
+    group.append(button);
+    return button;
+  });
+  function mark(current) {
+    const key = current === null || current === undefined ? "" : current;
+    for (const button of buttons) {
+      const on = button.dataset.value === key;
+      button.classList.toggle("dln-on", on);
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+    }
+  }
+  return { group, buttons, mark };
+}
+
+function card(item, src, size) {
+  const node = el("figure", "dln-card");
+  node.dataset.index = String(item.index);
+  node.dataset.correct = item.correct ? "true" : "false";
+  const img = el("img", "dln-thumb");
+  img.width = size;
+  img.height = size;
+  img.alt = `image ${item.index}: true ${item.true}, predicted ${item.pred}`;
+  if (src) img.src = src;
+  const labels = el("figcaption", "dln-card-labels");
+  const truth = el("div", "dln-card-true");
+  truth.append(el("span", "dln-card-key", "true"), el("b", null, item.true));
+  const pred = el("div", `dln-card-pred${item.correct ? "" : " dln-wrong"}`);
+  pred.append(el("span", "dln-card-key", "pred"), el("b", null, item.pred));
+  const conf = el("div", "dln-card-conf", percent(item.confidence));
+  conf.title = item.loss === null ? "confidence" : `confidence · loss ${item.loss.toFixed(3)}`;
+  labels.append(truth, pred, conf);
+  const bars = el("div", "dln-bars");
+  for (const [name, p] of item.top || []) {
+    const row = el("div", "dln-bar-row");
+    if (name === item.true) row.classList.add("dln-bar-true");
+    if (name === item.pred) row.classList.add("dln-bar-pred");
+    const track = el("span", "dln-bar-track");
+    const fill = el("span", "dln-bar-fill");
+    fill.style.width = `${Math.max(0, Math.min(1, p || 0)) * 100}%`;
+    track.append(fill);
+    row.append(el("span", "dln-bar-name", name), track, el("span", "dln-bar-value", percent(p)));
+    row.title = `${name}: ${percent(p)}`;
+    bars.append(row);
+  }
+  const index = el("div", "dln-card-index", `#${item.index}`);
+  node.append(img, labels, bars, index);
+  return node;
+}
+
+function render({ model, el: host }) {
+  const root = el("div", "dln-browser");
+  root.tabIndex = 0;
+  root.setAttribute("role", "region");
+  root.setAttribute("aria-label", "Image browser");
+  root.setAttribute("data-lm-suppress-shortcuts", "true");
+
+  const head = el("div", "dln-br-head");
+  const summary = el("div", "dln-br-summary");
+  const types = segmented("Show", IMG_TYPES, (value) => request({ type: "filter", img_type: value }));
+  const heat = segmented("Heatmap", HEATMAPS, (value) => request({ type: "heatmap", method: value }));
+  head.append(summary, types.group, heat.group);
+
+  const nav = el("div", "dln-br-nav");
+  const prev = el("button", "dln-br-prev", "‹ Prev");
+  const next = el("button", "dln-br-next", "Next ›");
+  prev.type = next.type = "button";
+  prev.title = "Previous page (← or PageUp)";
+  next.title = "Next page (→ or PageDown)";
+  const pageNo = el("span", "dln-br-pageno");
+  const status = el("span", "dln-br-status");
+  const error = el("span", "dln-br-error");
+  nav.append(prev, pageNo, next, status, error);
+
+  const grid = el("div", "dln-br-grid");
+  root.append(head, nav, grid);
+  host.append(root);
+
+  let pending = 0; // requests sent and not answered yet
+
+  function page() {
+    return model.get("page");
+  }
+
+  function lastPage() {
+    return Math.max(0, model.get("n_pages") - 1);
+  }
+
+  function updateBusy() {
+    const busy = pending > 0 || model.get("busy");
+    root.dataset.busy = busy ? "true" : "false";
+    status.textContent = busy ? (model.get("heatmap") ? "Computing heatmaps…" : "Loading…") : "";
+  }
+
+  function request(message) {
+    pending += 1;
+    if (message.type === "heatmap") status.dataset.heatmap = message.method || "";
+    updateBusy();
+    model.send(message);
+  }
+
+  function goTo(target) {
+    const clamped = Math.max(0, Math.min(lastPage(), target));
+    if (clamped !== page()) request({ type: "go", page: clamped });
+  }
+
+  function updateHeader() {
+    summary.textContent = model.get("summary");
+    const n = model.get("n_pages");
+    pageNo.textContent = `Page ${page() + 1} / ${n}`;
+    prev.disabled = page() <= 0;
+    next.disabled = page() >= lastPage();
+    root.dataset.page = String(page());
+    root.dataset.nPages = String(n);
+    root.dataset.nImages = String(model.get("n_images"));
+    types.mark(model.get("img_type"));
+    heat.mark(model.get("heatmap"));
+    root.dataset.heatmap = model.get("heatmap") || "";
+    error.textContent = model.get("error");
+  }
+
+  function updateGrid() {
+    const items = model.get("items") || [];
+    const thumbs = model.get("thumbnails") || [];
+    const size = model.get("thumb_size");
+    root.style.setProperty("--dln-thumb", `${size}px`);
+    const cards = items.map((item, i) => card(item, thumbs[i], size));
+    if (!cards.length) {
+      cards.push(el("div", "dln-br-empty", "No images match this filter."));
+    }
+    grid.replaceChildren(...cards);
+  }
+
+  function updateThumbs() {
+    const thumbs = model.get("thumbnails") || [];
+    const imgs = grid.querySelectorAll("img.dln-thumb");
+    if (imgs.length !== thumbs.length) return updateGrid();
+    imgs.forEach((img, i) => {
+      img.src = thumbs[i];
+    });
+  }
+
+  function onKey(event) {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    let target = null;
+    if (event.key === "ArrowRight" || event.key === "PageDown") target = page() + 1;
+    else if (event.key === "ArrowLeft" || event.key === "PageUp") target = page() - 1;
+    else if (event.key === "Home") target = 0;
+    else if (event.key === "End") target = lastPage();
+    if (target === null) return;
+    event.preventDefault();
+    event.stopPropagation();
+    goTo(target);
+  }
+
+  function onMessage(message) {
+    if (message && message.type === "ready") {
+      pending = Math.max(0, pending - 1);
+      updateBusy();
+    }
+  }
+
+  const onPrev = () => goTo(page() - 1);
+  const onNext = () => goTo(page() + 1);
+  prev.addEventListener("click", onPrev);
+  next.addEventListener("click", onNext);
+  root.addEventListener("keydown", onKey);
+  model.on("msg:custom", onMessage);
+  const headerTraits = ["summary", "page", "n_pages", "n_images", "img_type", "heatmap", "error"];
+  for (const name of headerTraits) model.on(`change:${name}`, updateHeader);
+  model.on("change:items", updateGrid);
+  model.on("change:thumbnails", updateThumbs);
+  model.on("change:busy", updateBusy);
+  model.on("change:heatmap", updateBusy);
+
+  updateHeader();
+  updateGrid();
+  updateBusy();
+
+  return () => {
+    prev.removeEventListener("click", onPrev);
+    next.removeEventListener("click", onNext);
+    root.removeEventListener("keydown", onKey);
+    model.off("msg:custom", onMessage);
+    for (const name of headerTraits) model.off(`change:${name}`, updateHeader);
+    model.off("change:items", updateGrid);
+    model.off("change:thumbnails", updateThumbs);
+    model.off("change:busy", updateBusy);
+    model.off("change:heatmap", updateBusy);
+  };
+}
+
+export default { render };

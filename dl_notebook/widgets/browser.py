@@ -1,0 +1,289 @@
+"""An image browser over an evaluation result: pages of thumbnails with their predictions.
+
+:class:`ImageBrowser` shows the examples an
+:class:`~dl_notebook.evaluate.EvaluationResult` selects (all, correct or
+misclassified, optionally one true and one predicted class), one page at a time:
+each card has the thumbnail, the true label, the prediction (red when wrong), the
+confidence and the top-5 probabilities. Only the current page's thumbnails are
+made, by the result's ``page(...)``; a toggle overlays Grad-CAM or occlusion
+heatmaps, computed for the whole page in one batch. The kernel holds the state
+(``indices``, ``page``); the browser part (``_browser.js``) draws the synced
+traits and sends what the user does as messages, so it also works in Voila,
+where views render after the notebook has run.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from pathlib import Path
+
+import anywidget
+import numpy as np
+import traitlets
+
+from dl_notebook.errors import InvalidArgumentError
+
+__all__ = ["ImageBrowser"]
+
+_HERE = Path(__file__).resolve().parent
+_KEEP = object()  # set_filter: leave this part of the filter as it is
+_TYPE_LABELS = {"A": "All images", "C": "Correctly classified", "M": "Misclassified"}
+HEATMAP_METHODS = ("gradcam", "occlusion", "gradcam++", "saliency")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def class_index(result, value, what="class") -> int:
+    """The index of a class given by name or index, checked against ``result.class_names``."""
+    names = [str(name) for name in result.class_names]
+    if _is_int(value) and 0 <= int(value) < len(names):
+        return int(value)
+    if isinstance(value, str) and value in names:
+        return names.index(value)
+    raise InvalidArgumentError(
+        f"{what} must be a class name or an index from 0 to {len(names) - 1}; got {value!r}."
+    )
+
+
+def _finite(value):
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _item(entry: dict) -> dict:
+    """One page entry as JSON-safe values, without the PNG bytes."""
+    return {
+        "index": int(entry["index"]),
+        "true": str(entry["true"]),
+        "pred": str(entry["pred"]),
+        "correct": bool(entry["correct"]),
+        "confidence": _finite(entry["confidence"]),
+        "loss": _finite(entry["loss"]),
+        "top": [[str(name), _finite(p)] for name, p in entry["top"]],
+    }
+
+
+def _data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+class ImageBrowser(anywidget.AnyWidget):
+    """Page through the images an evaluation selects, with predictions and heatmaps.
+
+    The filter is the one of ``result.select(img_type, true_class, pred_class,
+    sort)``; pages hold ``page_size`` images and are numbered from 0 (the header
+    shows them from 1). Prev/Next, the arrow keys and PageUp/PageDown (when the
+    browser has the keyboard focus), :meth:`next_page`, :meth:`prev_page` and
+    :meth:`go` all stay within the pages. Setting :attr:`heatmap` (or pressing the
+    toggle) redraws the page's thumbnails with that heatmap overlaid.
+
+    Args:
+        result: an ``EvaluationResult`` (``net.evaluate(data)``).
+        img_type: "A" (all), "C" (correctly classified) or "M" (misclassified).
+        true_class, pred_class: a class name or index, or None for any.
+        sort: None, "confidence" (most confident first) or "loss" (largest first).
+        page_size: images per page (1 to 500).
+        thumb_size: thumbnail side in pixels (16 to 512).
+
+    Attributes:
+        result: the evaluation result shown.
+        page: the current page (0-based); setting it clamps it to the pages.
+        n_pages: the number of pages (at least 1).
+        n_images: the number of images the filter selects.
+        items: the current page's entries of ``result.page(...)``, without the PNG bytes.
+        heatmap: None, "gradcam", "occlusion", "gradcam++" or "saliency".
+        summary: the header line, e.g. "Misclassified · true 3 → pred 8 · 37 images · page 2/4".
+
+    Example:
+        >>> import numpy as np
+        >>> from dl_notebook.evaluate import EvaluationResult
+        >>> x = np.zeros((4, 8, 8, 1), np.float32)
+        >>> res = EvaluationResult([0, 1, 0, 1], [[.9, .1], [.2, .8], [.4, .6], [.7, .3]],
+        ...                        class_names=["cat", "dog"], data=(x, [0, 1, 0, 1]))
+        >>> browser = ImageBrowser(res, page_size=3)
+        >>> browser.n_images, browser.n_pages, len(browser.items)
+        (4, 2, 3)
+        >>> browser.next_page(); browser.next_page(); browser.page
+        1
+        >>> browser.set_filter(img_type="M"); browser.summary
+        'Misclassified · 2 images · page 1/1'
+    """
+
+    _esm = (_HERE / "_browser.js").read_text(encoding="utf-8")
+    _css = (_HERE / "_browser.css").read_text(encoding="utf-8")
+
+    summary = traitlets.Unicode(help="Header line: filter, image count and page.").tag(sync=True)
+    img_type = traitlets.Unicode("A", help="A (all), C (correct) or M (misclassified).").tag(
+        sync=True
+    )
+    page = traitlets.Int(0, help="Current page, from 0; clamped to the pages.").tag(sync=True)
+    n_pages = traitlets.Int(1, help="Number of pages (read-only).").tag(sync=True)
+    n_images = traitlets.Int(0, help="Number of images selected (read-only).").tag(sync=True)
+    page_size = traitlets.Int(24, help="Images per page (read-only).").tag(sync=True)
+    thumb_size = traitlets.Int(96, help="Thumbnail side in pixels (read-only).").tag(sync=True)
+    items = traitlets.List(help="The current page's entries, without thumbnails.").tag(sync=True)
+    thumbnails = traitlets.List(
+        traitlets.Unicode(), help="PNG data URLs of the current page, in the order of items."
+    ).tag(sync=True)
+    heatmap = traitlets.Unicode(
+        None, allow_none=True, help="Heatmap overlaid on the thumbnails, or None."
+    ).tag(sync=True)
+    busy = traitlets.Bool(False, help="True while the kernel makes a page.").tag(sync=True)
+    error = traitlets.Unicode("", help="The last error of a browser action, or ''.").tag(
+        sync=True
+    )
+
+    def __init__(self, result, img_type="A", true_class=None, pred_class=None,
+                 sort="confidence", page_size=24, *, thumb_size=96):
+        if not _is_int(page_size) or not 1 <= page_size <= 500:
+            raise InvalidArgumentError(
+                f"page_size must be an integer from 1 to 500; got {page_size!r}."
+            )
+        if not _is_int(thumb_size) or not 16 <= thumb_size <= 512:
+            raise InvalidArgumentError(
+                f"thumb_size must be an integer from 16 to 512 pixels; got {thumb_size!r}."
+            )
+        super().__init__(page_size=int(page_size), thumb_size=int(thumb_size))
+        self.result = result
+        self._indices = np.empty(0, dtype=np.int64)
+        self._filter = {"img_type": "A", "true_class": None, "pred_class": None, "sort": None}
+        self._loading = False
+        self.on_msg(self._on_message)
+        self.set_filter(img_type=img_type, true_class=true_class, pred_class=pred_class,
+                        sort=sort)
+
+    # ----------------------------------------------------------------- public API
+    @property
+    def indices(self) -> np.ndarray:
+        """Indices (into the evaluated data) of every image the filter selects, in order."""
+        view = self._indices.view()
+        view.flags.writeable = False
+        return view
+
+    @property
+    def filter(self) -> dict:
+        """The current filter: img_type, true_class, pred_class and sort."""
+        return dict(self._filter)
+
+    def next_page(self) -> None:
+        """Show the next page (stays on the last one)."""
+        self.go(self.page + 1)
+
+    def prev_page(self) -> None:
+        """Show the previous page (stays on the first one)."""
+        self.go(self.page - 1)
+
+    def go(self, page) -> None:
+        """Show *page* (from 0), clamped to the first and last pages."""
+        if not _is_int(page):
+            raise InvalidArgumentError(f"page must be an integer page number; got {page!r}.")
+        self.page = int(page)
+
+    def set_filter(self, *, img_type=_KEEP, true_class=_KEEP, pred_class=_KEEP, sort=_KEEP):
+        """Select other images (the parts not given stay as they are) and go to the first page.
+
+        Args:
+            img_type: "A", "C" or "M" (lower case accepted).
+            true_class, pred_class: a class name or index, or None for any.
+            sort: None, "confidence" or "loss".
+        """
+        wanted = dict(self._filter)
+        for key, value in (("img_type", img_type), ("true_class", true_class),
+                           ("pred_class", pred_class), ("sort", sort)):
+            if value is not _KEEP:
+                wanted[key] = value
+        indices = np.asarray(self.result.select(**wanted), dtype=np.int64)  # validates
+        wanted["img_type"] = str(wanted["img_type"]).upper()
+        self._filter = wanted
+        self._indices = indices
+        self._loading = True  # one page load below, not one per trait
+        try:
+            self.img_type = wanted["img_type"]
+            self.n_images = len(indices)
+            self.n_pages = max(1, math.ceil(len(indices) / self.page_size))
+            self.page = 0
+        finally:
+            self._loading = False
+        self._load_page()
+
+    # ------------------------------------------------------------------ internals
+    @traitlets.validate("page")
+    def _clamp_page(self, proposal):
+        return min(max(int(proposal["value"]), 0), self.n_pages - 1)
+
+    @traitlets.validate("heatmap")
+    def _check_heatmap(self, proposal):
+        value = proposal["value"]
+        if value in (None, "", "none", "None"):
+            return None
+        if value not in HEATMAP_METHODS:
+            raise InvalidArgumentError(
+                f"heatmap must be None or one of {', '.join(HEATMAP_METHODS)}; got {value!r}."
+            )
+        return value
+
+    @traitlets.observe("page")
+    def _page_changed(self, _change):
+        if not self._loading:
+            self._load_page()
+
+    @traitlets.observe("heatmap")
+    def _heatmap_changed(self, change):
+        try:
+            self._load_page()
+        except Exception:
+            self.set_trait("heatmap", change["old"])  # keep what is shown and what is set alike
+            raise
+
+    def _class_name(self, value):
+        return None if value is None else str(self.result.class_names[class_index(self.result,
+                                                                                   value)])
+
+    def _summary(self) -> str:
+        parts = [_TYPE_LABELS.get(self._filter["img_type"], self._filter["img_type"])]
+        true = self._class_name(self._filter["true_class"])
+        pred = self._class_name(self._filter["pred_class"])
+        if true is not None and pred is not None:
+            parts.append(f"true {true} → pred {pred}")
+        elif true is not None:
+            parts.append(f"true {true}")
+        elif pred is not None:
+            parts.append(f"pred {pred}")
+        parts.append(f"{self.n_images:,} image{'' if self.n_images == 1 else 's'}")
+        parts.append(f"page {self.page + 1}/{self.n_pages}")
+        return " · ".join(parts)
+
+    def _load_page(self) -> None:
+        """Make the current page's entries and thumbnails (heatmaps in one batch)."""
+        self.busy = True
+        try:
+            entries = []
+            if len(self._indices):
+                entries = self.result.page(self._indices, self.page, page_size=self.page_size,
+                                           thumb_size=self.thumb_size, heatmap=self.heatmap)
+            items = [_item(entry) for entry in entries]
+            thumbnails = [_data_url(entry["thumbnail"]) for entry in entries]
+            with self.hold_sync():
+                self.items = items
+                self.thumbnails = thumbnails
+                self.summary = self._summary()
+                self.error = ""
+        finally:
+            self.busy = False
+
+    def _on_message(self, _widget, content, _buffers) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        try:
+            if kind == "go":
+                self.go(int(content.get("page", self.page)))
+            elif kind == "heatmap":
+                self.heatmap = content.get("method")
+            elif kind == "filter":
+                self.set_filter(img_type=content.get("img_type", "A"))
+        except Exception as err:  # shown in the view: a comm handler has nowhere else to say it
+            self.error = f"{type(err).__name__}: {err}" if not str(err).strip() else str(err)
+        finally:
+            self.send({"type": "ready"})
