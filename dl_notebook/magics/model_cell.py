@@ -1,0 +1,255 @@
+"""``%%dl model NAME [--input 32x32x1] [--type cnn|rnn|dnn]``: a cell of layer lines -> a network.
+
+:func:`parse_model_cell` reads the whole cell without Keras: every layer
+line becomes a ``dn.layers`` spec with its final name, and every name a
+line refers to is checked. :func:`build_network` then adds the specs to a
+``dn.Sequential`` — or a ``dn.Network`` when a line names its inputs
+(``res``, ``concat``, ``inputs=``) or the cell has several inputs — exactly
+as the same calls of the Python API would.
+
+``--type`` says what the input is: ``cnn`` an image (height x width x
+channels), ``rnn`` a sequence (steps x features, or steps of token ids),
+``dnn`` a vector; without it the shape's rank decides. ``--scale 1/255``
+multiplies the input first (``InputLayer(scale=…)``). In an ``rnn`` cell
+``conv`` is a 1-D convolution, and a recurrent layer that feeds another
+recurrent or 1-D convolution layer returns one output per step
+(``samelength``) unless its line says otherwise.
+
+Example:
+    >>> from dl_notebook.magics.model_cell import parse_model_cell
+    >>> cell = parse_model_cell("model lenet --input 32x32x1",
+    ...                         "conv 6 5x5 relu\\npool max 2\\noutput 10 softmax")
+    >>> cell.name, cell.kind, [plan.name for plan in cell.plans]
+    ('lenet', 'cnn', ['conv1', 'pool1', 'output1'])
+"""
+
+from __future__ import annotations
+
+import keyword as _pykeyword
+import re
+from dataclasses import dataclass, field
+
+from .. import layers as _layers
+from ..errors import DLError
+from .grammar import DLSyntaxError, did_you_mean, locate, tokenize
+from .layer_line import LayerPlan, parse_layer
+from .options import CommandSpec, OptionSpec, parse_command
+from .values import to_number, to_shape
+
+__all__ = ["MODEL_SPEC", "ModelCell", "parse_model_cell", "build_network", "check_variable"]
+
+MODEL_SPEC = CommandSpec(
+    "model",
+    (("NAME", "the Python name the network is bound to"),),
+    (
+        OptionSpec("input", "SHAPE", "input shape without the batch axis: 32x32x1 (image), "
+                   "100x8 (steps x features), 784 (vector); ? for a free size",
+                   convert=lambda tok: to_shape(tok)),
+        OptionSpec("scale", "FACTOR", "multiply the input by this first, e.g. 1/255",
+                   convert=lambda tok: to_number(tok, "a scale factor such as 1/255")),
+        OptionSpec("type", "TYPE", "cnn, rnn or dnn (default: from the input's rank)",
+                   choices=("cnn", "rnn", "dnn")),
+    ),
+    help="Build a network from one layer per line and bind it to NAME.",
+    examples=(
+        "%%dl model lenet --input 32x32x1 --scale 1/255\nconv1: conv 6 5x5 relu\npool max 2\n"
+        "dense 84 relu dropout=0.5\noutput 10 softmax",
+        "%%dl model resnet --input 32x32x3\nconv1: conv 16 3x3 relu\nconv2: conv 16 3x3 relu\n"
+        "conv3: conv 16 3x3 identity\nres1: res conv1 conv3 relu\ngap\noutput 10",
+        "%%dl model tagger --input 40x8 --type rnn\nlstm 64 bidirectional\ngru 32\noutput 5",
+    ),
+)
+HEADER_PREFIX = "%%dl "
+_RANKS = {"cnn": (3,), "rnn": (1, 2), "dnn": (1,)}
+_INPUT_HINT = {"cnn": "height x width x channels, e.g. 32x32x1",
+               "rnn": "steps x features, e.g. 100x8 (or steps of token ids, e.g. 100)",
+               "dnn": "a number of features, e.g. 784"}
+
+
+@dataclass
+class ModelCell:
+    """A parsed ``%%dl model`` cell: the network's name, input and layer plans."""
+
+    name: str
+    kind: str
+    input_shape: tuple | None
+    plans: list[LayerPlan] = field(default_factory=list)
+    inputs: list[list[str]] = field(default_factory=list)  # per plan: names it reads
+    branched: bool = False
+    input_token: object = None
+    input_scale: float | None = None
+
+    @property
+    def layer_names(self) -> list[str]:
+        """Names of the layers the cell makes, in order (the input of ``--input`` first)."""
+        return (["input1"] if self.input_shape else []) + [p.name for p in self.plans]
+
+
+def check_variable(token) -> str:
+    """*token*'s text as a Python variable name, or DLSyntaxError."""
+    name = token.text
+    if not name.isidentifier() or _pykeyword.iskeyword(name):
+        raise DLSyntaxError.at(token, f"`{name}` cannot be a Python variable name",
+                               "use letters, digits and `_`, starting with a letter")
+    return name
+
+
+def _kind_of(shape, token, kind):
+    if kind is None:
+        return {3: "cnn", 2: "rnn", 1: "dnn"}.get(len(shape), "cnn")
+    if len(shape) not in _RANKS[kind]:
+        raise DLSyntaxError.at(token, f"a {kind} takes an input of {_INPUT_HINT[kind]}, not "
+                                      f"{token.text}", "or change --type")
+    return kind
+
+
+def _snake(name):
+    return re.sub(r"(?<!^)(?=[A-Z][a-z])|(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def _prefix(plan):
+    if plan.cls_name == "KerasLayer":
+        return _snake(plan.params["class"].text)
+    return getattr(_layers, plan.cls_name).prefix
+
+
+def parse_model_cell(header: str, body: str) -> ModelCell:
+    """Read a ``%%dl model`` cell (its header after ``%%dl`` and its body) without Keras.
+
+    Raises:
+        DLSyntaxError: with the line and column of the first fault.
+
+    Example:
+        >>> from dl_notebook.magics.model_cell import parse_model_cell
+        >>> cell = parse_model_cell("model net --input 8x8x3",
+        ...     "c1: conv 8 3x3\\nc2: conv 8 3x3 identity\\nres c1 c2 relu  # skip")
+        >>> cell.branched, cell.inputs[-1]
+        (True, ['c1', 'c2'])
+    """
+    source = HEADER_PREFIX + header
+    tokens = tokenize(header, line=1, offset=len(HEADER_PREFIX), source=source)
+    if not tokens:
+        raise DLSyntaxError("%%dl needs a subcommand", line=1, column=len(source) + 1,
+                            text=source, hint="e.g. `%%dl model lenet --input 32x32x1`")
+    if tokens[0].text != "model":
+        raise DLSyntaxError.at(tokens[0], f"unknown %%dl subcommand `{tokens[0].text}`",
+                               did_you_mean(tokens[0].text, ["model"]) or
+                               "%%dl model NAME builds a network")
+    parsed = parse_command(tokens[1:], MODEL_SPEC, tokens[0])
+    name = check_variable(parsed.args["NAME"])
+    shape = parsed.options.get("input")
+    kind = parsed.options.get("type")
+    if shape is not None:
+        kind = _kind_of(shape, parsed.option_tokens["input"], kind)
+    if "scale" in parsed.options and shape is None:
+        raise DLSyntaxError.at(parsed.option_tokens["scale"], "--scale needs --input",
+                               "or give scale= on the `input` line")
+    cell = ModelCell(name, kind, shape, input_token=parsed.option_tokens.get("input"),
+                     input_scale=parsed.options.get("scale"))
+    taken = {"input1": None} if shape is not None else {}
+    previous = "input1" if shape is not None else None
+    n_inputs = int(shape is not None)
+    for index, text in enumerate(body.split("\n")):
+        line_tokens = tokenize(text, line=index + 2)
+        if not line_tokens:
+            continue
+        plan = parse_layer(line_tokens, sequence=cell.kind == "rnn", defined=taken)
+        if plan.cls_name == "InputLayer":
+            n_inputs += 1
+            if cell.kind is None and "shape" in plan.kwargs:
+                cell.kind = _kind_of(plan.kwargs["shape"], plan.params["shape"], None)
+        elif previous is None:
+            raise DLSyntaxError.at(plan.token, "the network has no input yet",
+                                   "give --input SHAPE on the %%dl line or start with "
+                                   "an `input` line")
+        _name(plan, taken, index + 2)
+        sources = _sources(plan, taken, previous)
+        cell.branched |= bool(plan.inputs)
+        cell.plans.append(plan)
+        cell.inputs.append(sources)
+        taken[plan.name] = plan
+        previous = plan.name
+    if not cell.plans:
+        raise DLSyntaxError.after(tokens[-1], "the cell has no layers",
+                                  "write one layer per line below the %%dl line, "
+                                  "e.g. `conv 32 3x3 relu`")
+    cell.branched |= n_inputs > 1
+    cell.kind = cell.kind or "cnn"
+    _sequences(cell)
+    for plan in cell.plans:
+        if plan.cls_name != "KerasLayer":
+            plan.make_spec()
+    return cell
+
+
+def _name(plan, taken, line):
+    if plan.name is not None:
+        if plan.name in taken:
+            other = taken[plan.name]
+            where = f" on line {other.token.line}" if other is not None else " by --input"
+            raise DLSyntaxError.at(plan.name_token, f"the name `{plan.name}` is already "
+                                                    f"used{where}", "choose another name")
+        return
+    prefix, n = _prefix(plan), 1
+    while f"{prefix}{n}" in taken:
+        n += 1
+    plan.name = f"{prefix}{n}"
+
+
+def _sources(plan, taken, previous):
+    if plan.cls_name == "InputLayer":
+        if plan.inputs:
+            raise DLSyntaxError.at(plan.inputs[0], "an input layer reads no other layer")
+        return []
+    for tok in plan.inputs:
+        if tok.text not in taken:
+            known = [n for n in taken if n is not None]
+            raise DLSyntaxError.at(tok, f"no layer named `{tok.text}` above this line",
+                                   did_you_mean(tok.text, known) or
+                                   f"the layers so far are {', '.join(known)}")
+    return [tok.text for tok in plan.inputs] if plan.inputs else [previous]
+
+
+def _sequences(cell):
+    """Recurrent layers feeding a sequence layer return every step, unless told otherwise."""
+    readers = {}
+    for plan, sources in zip(cell.plans, cell.inputs):
+        for src in sources:
+            readers.setdefault(src, []).append(plan)
+    for plan in cell.plans:
+        if plan.cls_name != "Recurrent" or "output_type" in plan.explicit:
+            continue
+        if any(r.cls_name in ("Recurrent", "Conv1d") for r in readers.get(plan.name, [])):
+            plan.kwargs["output_type"] = "samelength"
+
+
+def build_network(cell: ModelCell):
+    """Make the ``dn.Sequential`` / ``dn.Network`` that *cell* describes.
+
+    A DLError from the API (a shape that does not fit, say) keeps its
+    class and message and remembers its line, so the magic can show it
+    with a caret.
+
+    Example:
+        >>> from dl_notebook.magics.model_cell import build_network, parse_model_cell
+        >>> net = build_network(parse_model_cell("model tiny --input 4", "dense 3\\noutput 2"))
+        >>> type(net).__name__, net.layer_names, net.count_params()
+        ('Sequential', ['input1', 'fc1', 'output1'], 23)
+    """
+    from ..model import Network, Sequential
+
+    net = (Network if cell.branched else Sequential)(name=cell.name)
+    if cell.input_shape is not None:
+        try:
+            net.add(_layers.InputLayer(shape=cell.input_shape, scale=cell.input_scale))
+        except DLError as err:
+            raise locate(err, cell.input_token) from None
+    for plan, sources in zip(cell.plans, cell.inputs):
+        try:
+            spec = plan.make_spec()
+            net.add(spec, inputs=(sources or None) if cell.branched else None)
+        except DLSyntaxError:
+            raise
+        except DLError as err:
+            raise locate(err, plan.token) from None
+    return net

@@ -1,0 +1,133 @@
+"""Usage texts of ``%dl`` / ``%%dl``: the overview (``%dl?``), one subcommand, the layer types.
+
+Example:
+    >>> from dl_notebook.magics.usage import help_text
+    >>> print(help_text("summary"))
+    %dl summary NAME
+    <BLANKLINE>
+    The layer table: types, shapes, parameters, FLOPs.
+    <BLANKLINE>
+      NAME  a network in the notebook
+    <BLANKLINE>
+    Example:
+      %dl summary lenet
+"""
+
+from __future__ import annotations
+
+from .commands import COMMANDS
+from .grammar import DLSyntaxError, did_you_mean
+from .layer_table import _ALIASES, ACTIVATIONS, KEYWORDS
+from .lr_forms import LR_FORMS, form_usage
+from .model_cell import MODEL_SPEC
+
+__all__ = ["help_text", "overview", "layers_text", "full_usage"]
+
+_GROUPS = (
+    ("Build and edit", ("add", "remove", "show", "summary", "code")),
+    ("Data and training", ("data", "train")),
+    ("Inspect", ("evaluate", "confusion", "browse", "gradcam", "heatmap")),
+    ("Help", ("help",)),
+)
+
+
+def _table(rows, indent="  "):
+    width = max((len(a) for a, _ in rows), default=0)
+    return [f"{indent}{a.ljust(width)}  {b}".rstrip() for a, b in rows]
+
+
+def overview() -> str:
+    """All subcommands, one line each, and an example session."""
+    lines = [f"%%dl {MODEL_SPEC.usage()}   (a cell: one layer per line)",
+             f"  {MODEL_SPEC.help}", ""]
+    for title, names in _GROUPS:
+        lines.append(f"{title}:")
+        lines += _table([(f"%dl {COMMANDS[n].spec.usage()}", "") for n in names if n in COMMANDS])
+        lines.append("")
+    lines += [
+        "`%dl help SUBCOMMAND` explains one subcommand; `%dl help layers` lists the layer types.",
+        "",
+        "Example:",
+        "  %%dl model lenet --input 32x32x1 --scale 1/255",
+        "  conv1: conv 6 5x5 relu",
+        "  pool max 2",
+        "  conv 16 5x5 relu padding=valid",
+        "  pool max 2",
+        "  dense 84 relu dropout=0.5     # a comment",
+        "  output 10 softmax",
+        "",
+        "  %dl data digits --folder data/digits --size 32 --grayscale --split 64/16/20 --seed 123",
+        "  %dl train lenet digits --epochs 10 --solver sgd --lr cyclic:1e-4:1e-2",
+        "  %dl evaluate lenet digits",
+        "  %dl confusion lenet",
+        "  %dl browse lenet M",
+        "  %dl gradcam lenet --img-type M --n 4",
+    ]
+    return "\n".join(lines)
+
+
+def _command_text(spec) -> str:
+    prefix = "%%dl " if spec is MODEL_SPEC else "%dl "
+    lines = [prefix + spec.usage(), "", spec.help, ""]
+    rows = [(name.rstrip("?"), text) for name, text in spec.positionals]
+    if spec.rest:
+        rows.append((spec.rest, "a layer, as in a %%dl cell (`%dl help layers`)"))
+    rows += [(f"--{o.name}" + ("" if o.flag else f" {o.metavar}"), o.help) for o in spec.options]
+    lines += _table(rows)
+    if spec.name == "train":
+        lines += ["", "Learning-rate schedules (--lr NAME:ARG…; epochs are converted to steps):"]
+        lines += _table([(form_usage(k), text) for k, (_, _, text) in LR_FORMS.items()])
+    if spec is MODEL_SPEC:
+        lines += ["", "Below the %%dl line, one layer per line (`%dl help layers`)."]
+    lines += ["", "Example:" if len(spec.examples) == 1 else "Examples:"]
+    for example in spec.examples:
+        lines += ["  " + part for part in example.split("\n")]
+    return "\n".join(lines)
+
+
+def layers_text() -> str:
+    """The layer line grammar and every layer keyword with an example."""
+    aliases = {}
+    for alias, word in _ALIASES.items():
+        aliases.setdefault(word, []).append(alias)
+    lines = [
+        "A layer line: [NAME:] TYPE ARG… [key=value …] [inputs=A,B] [# comment]",
+        "Positional arguments fill the layer's slots by their kind (numbers, sizes such as 3x3,",
+        "an activation), so `pool max 2` = `pool 2 max`; key=value takes any argument of the",
+        "dn.layers spec by its DLPy name. `res` and `concat` name the layers they join, and",
+        "inputs=A,B feeds any layer from named layers (the network is then a dn.Network).",
+        "",
+    ]
+    rows = []
+    for word, kw in KEYWORDS.items():
+        also = f" (also {', '.join(aliases[word])})" if word in aliases else ""
+        rows.append((f"{kw.example}", f"{kw.cls}: {kw.help}{also}"))
+    lines += _table(rows)
+    lines += ["", "Activations: " + ", ".join(ACTIVATIONS)]
+    return "\n".join(lines)
+
+
+def help_text(token=None) -> str:
+    """The help for *token* (a subcommand name token, ``model``, ``layers``) or the overview."""
+    if token is None:
+        return overview()
+    word = token if isinstance(token, str) else token.text
+    if word == "layers":
+        return layers_text()
+    if word == "model":
+        return _command_text(MODEL_SPEC)
+    if word in COMMANDS:
+        return _command_text(COMMANDS[word].spec)
+    if isinstance(token, str):
+        raise DLSyntaxError(f"no %dl subcommand `{word}`")
+    raise DLSyntaxError.at(token, f"no %dl subcommand `{word}`",
+                           did_you_mean(word, list(COMMANDS) + ["model", "layers"]))
+
+
+def full_usage() -> str:
+    """Everything: the overview, every subcommand and the layer types (``%dl?``)."""
+    parts = [overview(), _command_text(MODEL_SPEC)]
+    parts += [_command_text(COMMANDS[name].spec) for _, names in _GROUPS for name in names
+              if name in COMMANDS]
+    parts.append(layers_text())
+    return ("\n\n" + "-" * 72 + "\n\n").join(parts)
