@@ -11,7 +11,8 @@ from conftest import NOTEBOOKS_DIR, _venv_executable
 
 WORKSHOP = NOTEBOOKS_DIR / "workshop.ipynb"
 PAGE_TIMEOUT_MS = 90_000
-CONV1 = 'svg g.node[data-name="conv1"]'
+# The network: the labextension's interactive view, or the inline SVG fallback without it.
+CONV1 = 'svg g.dln-dag-node[data-node-id="conv1"], svg g.node[data-name="conv1"]'
 SVG_AS_IMAGE = '[data-mime-type="image/svg+xml"] img'
 
 
@@ -59,7 +60,7 @@ def test_workshop_dashboard_shows_the_network(voila_server, page, tmp_path):
         "which Voila/JupyterLab use for image/svg+xml): the display needs a text/html "
         f"form with the <svg>, or the labextension's renderer (see {screenshot})"
     )
-    n_nodes = page.locator("svg g.node").count()
+    n_nodes = page.locator("svg g.dln-dag-node, svg g.node").count()
     assert n_nodes >= 8, f"expected at least 8 layers drawn, found {n_nodes} (see {screenshot})"
     grid = page.locator('[data-mime-type="image/png"] img')
     assert grid.count() >= 1, f"the digits grid is not shown (see {screenshot})"

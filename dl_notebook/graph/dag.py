@@ -51,6 +51,8 @@ class DagNode:
             may be ``None``; a tuple of tuples for layers with several outputs.
         params: number of parameters.
         scope: name of the nested Keras model the layer came from, ``""`` if none.
+        config: the layer's main settings as JSON-ready values (``{"filters": 6,
+            "kernel_size": [5, 5]}``), shown in the interactive view's details.
 
     Example:
         >>> DagNode("conv1", "Conv2d", "conv", (32, 32, 6), 456).shape
@@ -63,6 +65,7 @@ class DagNode:
     shape: tuple
     params: int
     scope: str = ""
+    config: dict = field(default_factory=dict, hash=False)
 
 
 @dataclass

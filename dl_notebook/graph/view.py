@@ -58,6 +58,7 @@ class DagView:
         self.svg = svg
         self.expanded = expanded
         self.show_shapes = show_shapes
+        self._expanded_layout: Layout | None = None
 
     @classmethod
     def from_dag(
@@ -82,32 +83,7 @@ class DagView:
                 f"direction={direction!r} is not a layout direction; use 'TB' or 'LR'."
             )
         groups = [] if expand else find_groups(dag)
-        group_of = {name: g for g in groups for name in g.members}
-        order = [dag.nodes[i] for i in structured_order(dag)] if dag.nodes else []
-        boxes: list[DrawBox] = []
-        placed = set()
-        for node in order:
-            group = group_of.get(node.name)
-            if group is None:
-                boxes.append(_layer_box(node))
-            elif group.id not in placed:
-                placed.add(group.id)
-                boxes.append(_group_box(group))
-        box_of = {name: (group_of[name].id if name in group_of else name) for name in group_of}
-        edges, seen = [], set()
-        for src, dst in dag.edges:
-            pair = (box_of.get(src, src), box_of.get(dst, dst))
-            if pair[0] != pair[1] and pair not in seen:
-                seen.add(pair)
-                edges.append(pair)
-        gap = 46.0 if show_shapes else 30.0
-        layout = layered_layout(
-            [b.id for b in boxes],
-            {b.id: b.size() for b in boxes},
-            edges,
-            direction=direction,
-            layer_gap=gap,
-        )
+        boxes, layout = _arrange(dag, groups, show_shapes=show_shapes, direction=direction)
         params = sum(n.params for n in dag.nodes)
         title = f"{dag.name} · {len(dag.nodes)} layers · {params:,} params"
         if groups:
@@ -123,6 +99,10 @@ class DagView:
     def to_json(self) -> dict:
         """The graph as a JSON-ready dict: every layer and edge, the groups and the layout.
 
+        A node carries ``config`` (its main settings) when the graph knows it. When the
+        view has groups, ``expanded_layout`` holds the layout with every layer drawn,
+        so that an interactive view can switch between both without a layout engine.
+
         Example:
             >>> from dl_notebook.graph import Dag, DagNode, DagView
             >>> dag = Dag("one", [DagNode("x", "Input", "input", (4,), 0)], [])
@@ -130,22 +110,10 @@ class DagView:
             [4]
         """
         group_of = {name: g.id for g in self.groups for name in g.members}
-        return {
+        data = {
             "version": JSON_VERSION,
             "name": self.dag.name,
-            "nodes": [
-                {
-                    "id": n.name,
-                    "name": n.name,
-                    "type": n.type,
-                    "kind": n.kind,
-                    "shape": shape_to_json(n.shape),
-                    "params": int(n.params),
-                    "group": group_of.get(n.name),
-                    "scope": n.scope,
-                }
-                for n in self.dag.nodes
-            ],
+            "nodes": [_node_json(n, group_of.get(n.name)) for n in self.dag.nodes],
             "edges": [[s, t] for s, t in self.dag.edges],
             "groups": [
                 {
@@ -159,21 +127,21 @@ class DagView:
                 }
                 for g in self.groups
             ],
-            "layout": {
-                "expanded": self.expanded,
-                "direction": self.layout.direction,
-                "width": self.layout.width,
-                "height": self.layout.height,
-                "boxes": [
-                    {"id": k, "x": x, "y": y, "w": w, "h": h}
-                    for k, (x, y, w, h) in self.layout.boxes.items()
-                ],
-                "edges": [
-                    {"source": s, "target": t, "points": [list(p) for p in pts]}
-                    for s, t, pts in self.layout.edges
-                ],
-            },
+            "layout": _layout_json(self.layout, self.expanded),
         }
+        if self.groups:
+            data["expanded_layout"] = _layout_json(self._full_layout(), True)
+        return data
+
+    def _full_layout(self) -> Layout:
+        """The layout with every layer drawn (computed once)."""
+        if self.expanded:
+            return self.layout
+        if self._expanded_layout is None:
+            _, self._expanded_layout = _arrange(
+                self.dag, [], show_shapes=self.show_shapes, direction=self.layout.direction
+            )
+        return self._expanded_layout
 
     def summary_line(self) -> str:
         """One line that describes the view (its ``text/plain`` form)."""
@@ -229,6 +197,68 @@ class DagView:
                 f"Cannot save a network drawing as {path.name!r}; use a .svg or .json file name."
             )
         return path
+
+
+def _arrange(dag: Dag, groups: list[Group], *, show_shapes: bool, direction: str):
+    """The boxes of *dag* with *groups* collapsed, and their layout."""
+    group_of = {name: g for g in groups for name in g.members}
+    order = [dag.nodes[i] for i in structured_order(dag)] if dag.nodes else []
+    boxes: list[DrawBox] = []
+    placed = set()
+    for node in order:
+        group = group_of.get(node.name)
+        if group is None:
+            boxes.append(_layer_box(node))
+        elif group.id not in placed:
+            placed.add(group.id)
+            boxes.append(_group_box(group))
+    box_of = {name: group_of[name].id for name in group_of}
+    edges, seen = [], set()
+    for src, dst in dag.edges:
+        pair = (box_of.get(src, src), box_of.get(dst, dst))
+        if pair[0] != pair[1] and pair not in seen:
+            seen.add(pair)
+            edges.append(pair)
+    layout = layered_layout(
+        [b.id for b in boxes],
+        {b.id: b.size() for b in boxes},
+        edges,
+        direction=direction,
+        layer_gap=46.0 if show_shapes else 30.0,
+    )
+    return boxes, layout
+
+
+def _node_json(node, group) -> dict:
+    data = {
+        "id": node.name,
+        "name": node.name,
+        "type": node.type,
+        "kind": node.kind,
+        "shape": shape_to_json(node.shape),
+        "params": int(node.params),
+        "group": group,
+        "scope": node.scope,
+    }
+    if node.config:
+        data["config"] = dict(node.config)
+    return data
+
+
+def _layout_json(layout: Layout, expanded: bool) -> dict:
+    return {
+        "expanded": expanded,
+        "direction": layout.direction,
+        "width": layout.width,
+        "height": layout.height,
+        "boxes": [
+            {"id": k, "x": x, "y": y, "w": w, "h": h} for k, (x, y, w, h) in layout.boxes.items()
+        ],
+        "edges": [
+            {"source": s, "target": t, "points": [list(p) for p in pts]}
+            for s, t, pts in layout.edges
+        ],
+    }
 
 
 def _layer_box(node) -> DrawBox:

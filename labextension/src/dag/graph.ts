@@ -1,0 +1,91 @@
+/**
+ * Look-ups over one network message: layers and groups by id, neighbours, search.
+ */
+import { IDagData, IDagGroup, IDagNode } from './types';
+
+/** The layer kinds, in legend order (as PALETTE in dl_notebook/graph/svg.py). */
+export const KINDS = [
+  'input',
+  'conv',
+  'pool',
+  'dense',
+  'norm',
+  'merge',
+  'activation',
+  'dropout',
+  'reshape',
+  'recurrent',
+  'embedding',
+  'output',
+  'other'
+];
+
+/** Indexes of a network message. */
+export class DagIndex {
+  readonly data: IDagData;
+  readonly nodes = new Map<string, IDagNode>();
+  readonly groups = new Map<string, IDagGroup>();
+  readonly inputs = new Map<string, string[]>();
+  readonly outputs = new Map<string, string[]>();
+
+  constructor(data: IDagData) {
+    this.data = data;
+    for (const node of data.nodes) {
+      this.nodes.set(node.id, node);
+      this.inputs.set(node.id, []);
+      this.outputs.set(node.id, []);
+    }
+    for (const group of data.groups) {
+      this.groups.set(group.id, group);
+    }
+    for (const [source, target] of data.edges) {
+      this.outputs.get(source)?.push(target);
+      this.inputs.get(target)?.push(source);
+    }
+  }
+
+  /** Whether the message holds a layout with every layer drawn. */
+  get canExpand(): boolean {
+    return this.data.groups.length > 0 && !!this.data.expanded_layout;
+  }
+
+  /** Total number of parameters. */
+  get params(): number {
+    return this.data.nodes.reduce((sum, n) => sum + n.params, 0);
+  }
+
+  /** `(kind, count)` pairs of the members of *group*, most frequent first. */
+  composition(group: IDagGroup): [string, number][] {
+    const counts = new Map<string, number>();
+    for (const name of group.members) {
+      const kind = this.nodes.get(name)?.kind ?? 'other';
+      counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    }
+    return [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  }
+
+  /**
+   * Names of the layers that match *query*, best first: the exact name, then names that
+   * start with it, then names that contain it (case-insensitive), each in network order.
+   */
+  search(query: string): string[] {
+    const q = query.trim().toLowerCase();
+    if (!q) {
+      return [];
+    }
+    const exact: string[] = [];
+    const prefix: string[] = [];
+    const inside: string[] = [];
+    for (const node of this.data.nodes) {
+      const name = node.name.toLowerCase();
+      if (name === q) {
+        exact.push(node.id);
+      } else if (name.startsWith(q)) {
+        prefix.push(node.id);
+      } else if (name.includes(q)) {
+        inside.push(node.id);
+      }
+    }
+    return [...exact, ...prefix, ...inside];
+  }
+}

@@ -1,0 +1,323 @@
+/**
+ * The SVG drawing of one layout of a network: boxes, group frames and edges, with the
+ * stable class names and data attributes (`data-node-id`, `data-group-id`) the view and
+ * its tests select on. Colours and box text match dl_notebook/graph/svg.py.
+ */
+import { DagIndex } from './graph';
+import { clip, compactNumber, formatInt, formatShape } from './format';
+import { IDagBox, IDagGroup, IDagLayout, IDagNode, IRect } from './types';
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** `(fill, stroke)` per layer kind: light tints of the Okabe-Ito colours. */
+export const PALETTE: { [kind: string]: [string, string] } = {
+  input: ['#e4e4e4', '#6e6e6e'],
+  conv: ['#cfe7f7', '#3a8fc4'],
+  pool: ['#c5e8dc', '#00876a'],
+  dense: ['#fbe2b0', '#c98a00'],
+  norm: ['#f7f1b8', '#a89b00'],
+  merge: ['#f1d5e5', '#b05f8d'],
+  activation: ['#f7f7f7', '#9a9a9a'],
+  dropout: ['#ececec', '#b3b3b3'],
+  reshape: ['#e3ddf3', '#7e6bb8'],
+  recurrent: ['#f6cfb8', '#c45200'],
+  embedding: ['#c2d9ef', '#0069a8'],
+  output: ['#f3c2c2', '#b0413e'],
+  other: ['#ffffff', '#8a8a8a'],
+  group: ['#eef1f5', '#4f5d6d']
+};
+
+const LINE = 15;
+const PAD_Y = 7;
+const FRAME_PAD = 8;
+const LABEL_CHAR = 6.6; // estimated width of one 11 px character
+
+/** One drawn layout and the elements the view updates. */
+export interface IScene {
+  /** Whether every layer is drawn (group frames) or groups are boxes. */
+  expanded: boolean;
+  root: SVGGElement;
+  /** Layer or group id -> its box element. */
+  boxes: Map<string, SVGGElement>;
+  /** Group id -> its frame (expanded scenes). */
+  frames: Map<string, SVGGElement>;
+  /** Box id -> rectangle of the box (or of the frame, for a group in an expanded scene). */
+  rects: Map<string, IRect>;
+  /** Box id -> the edges that start or end there. */
+  edges: Map<string, SVGPathElement[]>;
+  /** The rectangle that holds the whole drawing. */
+  bounds: IRect;
+}
+
+function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: { [name: string]: string | number },
+  parent?: Element
+): SVGElementTagNameMap[K] {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    el.setAttribute(name, String(value));
+  }
+  if (parent) {
+    parent.appendChild(el);
+  }
+  return el;
+}
+
+function text(
+  parent: Element,
+  x: number,
+  y: number,
+  content: string,
+  cls: string,
+  anchor = 'middle'
+): SVGTextElement {
+  const t = svg('text', { x, y, class: cls, 'text-anchor': anchor }, parent);
+  t.textContent = content;
+  return t;
+}
+
+/** The SVG path of an edge: straight along a column, a cubic curve between columns. */
+export function edgePath(points: [number, number][], direction: 'TB' | 'LR'): string {
+  const [x0, y0] = points[0];
+  const parts = [`M${x0},${y0}`];
+  for (let i = 1; i < points.length; i++) {
+    const [xa, ya] = points[i - 1];
+    const [xb, yb] = points[i];
+    if ((direction === 'TB' && xa === xb) || (direction === 'LR' && ya === yb)) {
+      parts.push(`L${xb},${yb}`);
+    } else if (direction === 'TB') {
+      const ym = (ya + yb) / 2;
+      parts.push(`C${xa},${ym} ${xb},${ym} ${xb},${yb}`);
+    } else {
+      const xm = (xa + xb) / 2;
+      parts.push(`C${xm},${ya} ${xm},${yb} ${xb},${yb}`);
+    }
+  }
+  return parts.join(' ');
+}
+
+function drawLayer(node: IDagNode, box: IDagBox): SVGGElement {
+  const [fill, stroke] = PALETTE[node.kind] ?? PALETTE.other;
+  const shape = formatShape(node.shape);
+  const g = svg('g', { class: 'dln-dag-node', 'data-node-id': node.id, 'data-kind': node.kind });
+  const title = svg('title', {}, g);
+  title.textContent =
+    `${node.name}\n${node.type} (${node.kind})\noutput ${shape}\n${formatInt(node.params)} params` +
+    (node.scope ? `\nin ${node.scope}` : '');
+  svg(
+    'rect',
+    {
+      class: 'dln-dag-box',
+      x: box.x,
+      y: box.y,
+      width: box.w,
+      height: box.h,
+      rx: 6,
+      fill,
+      stroke
+    },
+    g
+  );
+  const cx = box.x + box.w / 2;
+  text(g, cx, box.y + PAD_Y + 11.5, clip(node.name), 'dln-dag-label dln-dag-label-main');
+  text(g, cx, box.y + PAD_Y + LINE + 11.5, clip(`${node.type} · ${shape}`), 'dln-dag-label');
+  return g;
+}
+
+function drawGroup(group: IDagGroup, box: IDagBox, index: DagIndex): SVGGElement {
+  const [fill, stroke] = PALETTE.group;
+  const g = svg('g', {
+    class: 'dln-dag-group',
+    'data-group-id': group.id,
+    'data-members': group.members.length,
+    'data-repeat': group.repeat
+  });
+  const per = group.units[0]?.length ?? group.members.length;
+  const size = group.repeat > 1 ? `${group.repeat} × ${per} layers` : `${per} layers`;
+  const title = svg('title', {}, g);
+  title.textContent =
+    `${group.label}\n${group.members.length} layers, ${formatInt(group.params)} params\n` +
+    `output ${formatShape(group.shape)}\nclick to expand`;
+  if (group.repeat > 1) {
+    for (const off of [6, 3]) {
+      svg(
+        'rect',
+        { x: box.x + off, y: box.y + off, width: box.w, height: box.h, rx: 6, fill, stroke },
+        g
+      );
+    }
+  }
+  svg(
+    'rect',
+    {
+      class: 'dln-dag-box',
+      x: box.x,
+      y: box.y,
+      width: box.w,
+      height: box.h,
+      rx: 6,
+      fill,
+      stroke,
+      'stroke-width': 1.6
+    },
+    g
+  );
+  const cx = box.x + box.w / 2;
+  const lines = [
+    group.label,
+    `${size} · ${compactNumber(group.params)} params`,
+    formatShape(group.shape)
+  ];
+  lines.forEach((line, i) => {
+    const cls = i === 0 ? 'dln-dag-label dln-dag-label-main' : 'dln-dag-label';
+    text(g, cx, box.y + PAD_Y + LINE * i + 11.5, clip(line), cls);
+  });
+  const parts = index.composition(group);
+  const total = parts.reduce((sum, [, count]) => sum + count, 0);
+  let bx = box.x + 8;
+  const bw = box.w - 16;
+  for (const [kind, count] of parts) {
+    const seg = (bw * count) / total;
+    svg(
+      'rect',
+      {
+        x: bx,
+        y: box.y + box.h - PAD_Y - 3,
+        width: seg,
+        height: 4,
+        fill: (PALETTE[kind] ?? PALETTE.other)[1]
+      },
+      g
+    );
+    bx += seg;
+  }
+  // an expander mark in the top-right corner
+  const ex = box.x + box.w - 10;
+  const ey = box.y + 10;
+  svg('circle', { class: 'dln-dag-expander', cx: ex, cy: ey, r: 6.5 }, g);
+  const plus = `M${ex - 3.5},${ey} h7 M${ex},${ey - 3.5} v7`;
+  svg('path', { class: 'dln-dag-expander-mark', d: plus }, g);
+  return g;
+}
+
+function drawFrame(group: IDagGroup, rect: IRect): [SVGGElement, IRect] {
+  const g = svg('g', { class: 'dln-dag-frame', 'data-group-id': group.id });
+  const title = svg('title', {}, g);
+  title.textContent = `${group.label}\n${group.members.length} layers\nclick to collapse`;
+  svg(
+    'rect',
+    { class: 'dln-dag-frame-box', x: rect.x, y: rect.y, width: rect.w, height: rect.h, rx: 10 },
+    g
+  );
+  const label = `− ${clip(group.label, 32)}`;
+  const lx = rect.x - 6;
+  const ly = rect.y + 13;
+  const width = label.length * LABEL_CHAR + 6;
+  svg(
+    'rect',
+    { class: 'dln-dag-frame-tab', x: lx - width, y: ly - 12, width: width + 4, height: 17, rx: 4 },
+    g
+  );
+  text(g, lx - 2, ly, label, 'dln-dag-frame-label', 'end');
+  return [g, { x: lx - width, y: ly - 12, w: width + 4, h: 17 }];
+}
+
+function union(a: IRect, b: IRect): IRect {
+  const x = Math.min(a.x, b.x);
+  const y = Math.min(a.y, b.y);
+  return {
+    x,
+    y,
+    w: Math.max(a.x + a.w, b.x + b.w) - x,
+    h: Math.max(a.y + a.h, b.y + b.h) - y
+  };
+}
+
+/**
+ * Draw *layout*: a layer box per layer id, a group box per group id and, when every
+ * layer is drawn, a frame around the members of each group.
+ */
+export function buildScene(index: DagIndex, layout: IDagLayout, markerId: string): IScene {
+  const root = svg('g', { class: 'dln-dag-scene' });
+  const frameLayer = svg('g', { class: 'dln-dag-frames' }, root);
+  const edgeLayer = svg('g', { class: 'dln-dag-edges' }, root);
+  const boxLayer = svg('g', { class: 'dln-dag-boxes' }, root);
+  const scene: IScene = {
+    expanded: layout.expanded,
+    root,
+    boxes: new Map(),
+    frames: new Map(),
+    rects: new Map(),
+    edges: new Map(),
+    bounds: { x: 0, y: 0, w: Math.max(layout.width, 1), h: Math.max(layout.height, 1) }
+  };
+  const fragment = document.createDocumentFragment();
+  for (const box of layout.boxes) {
+    const node = index.nodes.get(box.id);
+    const group = node ? undefined : index.groups.get(box.id);
+    let el: SVGGElement;
+    if (node) {
+      el = drawLayer(node, box);
+    } else if (group) {
+      el = drawGroup(group, box, index);
+    } else {
+      continue;
+    }
+    fragment.appendChild(el);
+    scene.boxes.set(box.id, el);
+    scene.rects.set(box.id, { x: box.x, y: box.y, w: box.w, h: box.h });
+  }
+  boxLayer.appendChild(fragment);
+
+  const edges = document.createDocumentFragment();
+  for (const edge of layout.edges) {
+    if (edge.points.length < 2) {
+      continue;
+    }
+    const path = svg('path', {
+      class: 'dln-dag-edge',
+      'data-source': edge.source,
+      'data-target': edge.target,
+      d: edgePath(edge.points, layout.direction),
+      'marker-end': `url(#${markerId})`
+    });
+    edges.appendChild(path);
+    for (const end of [edge.source, edge.target]) {
+      const list = scene.edges.get(end);
+      if (list) {
+        list.push(path);
+      } else {
+        scene.edges.set(end, [path]);
+      }
+    }
+  }
+  edgeLayer.appendChild(edges);
+
+  if (layout.expanded) {
+    for (const group of index.data.groups) {
+      let rect: IRect | undefined;
+      for (const name of group.members) {
+        const r = scene.rects.get(name);
+        if (r) {
+          rect = rect ? union(rect, r) : r;
+        }
+      }
+      if (!rect) {
+        continue;
+      }
+      rect = {
+        x: rect.x - FRAME_PAD,
+        y: rect.y - FRAME_PAD,
+        w: rect.w + 2 * FRAME_PAD,
+        h: rect.h + 2 * FRAME_PAD
+      };
+      const [el, tab] = drawFrame(group, rect);
+      frameLayer.appendChild(el);
+      scene.frames.set(group.id, el);
+      scene.rects.set(group.id, rect);
+      scene.bounds = union(union(scene.bounds, rect), tab);
+    }
+  }
+  return scene;
+}

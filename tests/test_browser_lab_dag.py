@@ -1,0 +1,277 @@
+"""The JupyterLab extension in a real Chromium: the interactive network view and ``%%dl`` highlighting.
+
+A notebook displays a small residual network (its repeated blocks form a group); the
+view is the extension's renderer of ``application/vnd.dl-notebook.dag+json``: a group
+expands on click, a clicked layer shows its details, the search box finds and centres a
+layer. A ``%%dl`` cell, never run, gets the highlighting classes. A second test draws
+ResNet152 (517 layers) and expands it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import nbformat
+import pytest
+
+MIME = "application/vnd.dl-notebook.dag+json"
+ROOT = f'.jp-OutputArea-output[data-mime-type="{MIME}"]'
+PAGE_TIMEOUT_MS = 60_000
+ACTION_TIMEOUT_MS = 30_000
+
+NET_CELL = """\
+import dl_notebook as dn
+from dl_notebook._keras import keras
+
+k = keras()
+x = inp = k.Input((16, 16, 3), name="image")
+x = k.layers.Conv2D(8, 3, padding="same", activation="relu", name="stem")(x)
+for i in range(1, 4):
+    y = k.layers.Conv2D(8, 3, padding="same", name=f"block{i}_conv1")(x)
+    y = k.layers.BatchNormalization(name=f"block{i}_bn")(y)
+    y = k.layers.Activation("relu", name=f"block{i}_relu")(y)
+    y = k.layers.Conv2D(8, 3, padding="same", name=f"block{i}_conv2")(y)
+    x = k.layers.Add(name=f"block{i}_add")([x, y])
+x = k.layers.GlobalAveragePooling2D(name="gap")(x)
+out = k.layers.Dense(10, activation="softmax", name="predictions")(x)
+net = dn.Network.from_keras(k.Model(inp, out, name="tiny_resnet"))
+net
+"""
+
+DL_CELL = """\
+%%dl model lenet --input 32x32x1
+# a comment line
+conv1: conv 32 3x3 relu stride=2
+pool max 2
+dense 128 relu dropout=0.5
+res1: res conv1 conv3
+output 10 softmax
+"""
+
+RESNET_CELL = """\
+import time
+
+import dl_notebook as dn
+from dl_notebook._keras import keras
+
+model = keras().applications.ResNet152(weights=None)
+big = dn.Network.from_keras(model)
+print("layers:", len(big.layer_names))
+big
+"""
+
+# Wheel events over the viewport, each followed by two animation frames (the second one
+# starts once the first has been painted); returns the mean time per frame in ms.
+ZOOM_FRAMES_JS = """async () => {
+    const vp = document.querySelector('.dln-dag-viewport');
+    const r = vp.getBoundingClientRect();
+    const frame = () => new Promise(requestAnimationFrame);
+    const steps = 30;
+    const start = performance.now();
+    for (let i = 0; i < steps; i++) {
+        vp.dispatchEvent(new WheelEvent('wheel', {
+            deltaY: i < steps / 2 ? -120 : 120, bubbles: true, cancelable: true,
+            clientX: r.x + r.width / 2, clientY: r.y + r.height / 2}));
+        await frame();
+        await frame();
+    }
+    return (performance.now() - start) / (2 * steps);
+}"""
+
+
+def write_notebook(path, *cells):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    nbformat.write(nb, str(path))
+    return path
+
+
+def open_and_run_first_cell(page, url):
+    """Open the notebook at *url*, wait for an idle kernel and run the first cell."""
+    page.goto(url, timeout=PAGE_TIMEOUT_MS)
+    editor = page.locator(".jp-Notebook .jp-Cell .cm-content").first
+    editor.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
+    page.locator("#jp-main-statusbar").get_by_text("| Idle").wait_for(
+        state="visible", timeout=PAGE_TIMEOUT_MS
+    )
+    editor.click()
+    page.keyboard.press("Control+Enter")  # run in place: the selection stays on this cell
+
+
+def count(page, selector):
+    return page.locator(selector).count()
+
+
+def centre_offset(page, element_selector):
+    """Distance in px between the centre of an element and the centre of the viewport."""
+    return page.evaluate(
+        """(sel) => {
+            const el = document.querySelector(sel).querySelector('.dln-dag-box');
+            const vp = document.querySelector('.dln-dag-viewport');
+            const a = el.getBoundingClientRect(), b = vp.getBoundingClientRect();
+            return Math.hypot(a.x + a.width / 2 - (b.x + b.width / 2),
+                              a.y + a.height / 2 - (b.y + b.height / 2));
+        }""",
+        element_selector,
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(180)
+def test_network_view_expands_shows_details_and_finds_layers(jupyterlab_server, page, tmp_path):
+    root_dir = tmp_path / "lab"
+    root_dir.mkdir()
+    write_notebook(root_dir / "dag.ipynb", NET_CELL, DL_CELL)
+    open_and_run_first_cell(page, jupyterlab_server(root_dir) + "lab/tree/dag.ipynb")
+    try:
+        root = page.locator(ROOT)
+        root.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
+        assert root.count() == 1
+        assert root.get_attribute("data-mode") == "grouped"
+        assert root.get_attribute("data-layers") == "19"
+
+        # the grouped view: 4 layer boxes and one group of three residual blocks
+        group = root.locator(".dln-dag-group")
+        assert group.count() == 1
+        nodes_before = count(page, f"{ROOT} .dln-dag-node")
+        assert nodes_before == 4
+        group.click()
+        page.wait_for_function(
+            f"""() => document.querySelectorAll('{ROOT} .dln-dag-node').length > {nodes_before}""",
+            timeout=ACTION_TIMEOUT_MS,
+        )
+        assert root.get_attribute("data-mode") == "expanded"
+        assert count(page, f"{ROOT} .dln-dag-node") == 19
+        frame = root.locator('.dln-dag-frame[data-group-id="group/1"]')
+        assert frame.count() == 1 and "dln-dag-selected" in frame.get_attribute("class")
+        assert "block1" in root.locator(".dln-dag-details-title").inner_text()
+
+        # a click on a layer shows its details
+        root.locator('.dln-dag-node[data-node-id="block2_bn"]').click()
+        details = root.locator(".dln-dag-details")
+        assert details.get_attribute("data-node-id") == "block2_bn"
+        assert details.locator(".dln-dag-details-type").inner_text() == "BatchNormalization"
+        assert details.locator(".dln-dag-details-shape").inner_text() == "16×16×8"
+        assert details.locator(".dln-dag-details-params").inner_text() == "32"
+        assert "momentum" in details.locator(".dln-dag-details-config").inner_text()
+        selected = root.locator(".dln-dag-node.dln-dag-selected")
+        assert selected.get_attribute("data-node-id") == "block2_bn"
+
+        # the group frame collapses the group again
+        frame.locator(".dln-dag-frame-label").click()
+        page.wait_for_function(
+            f"""() => document.querySelector('{ROOT}').dataset.mode === 'grouped'""",
+            timeout=ACTION_TIMEOUT_MS,
+        )
+        assert count(page, f"{ROOT} .dln-dag-node") == 4
+
+        # search: a layer inside the collapsed group is found, drawn and centred
+        search = root.locator(".dln-dag-search")
+        search.fill("block3_conv2")
+        current = root.locator(".dln-dag-current")
+        current.wait_for(state="attached", timeout=ACTION_TIMEOUT_MS)
+        assert current.get_attribute("data-node-id") == "block3_conv2"
+        assert root.get_attribute("data-mode") == "expanded"
+        assert details.get_attribute("data-node-id") == "block3_conv2"
+        assert details.locator(".dln-dag-details-type").inner_text() == "Conv2D"
+        page.wait_for_function(
+            """() => {
+                const el = document.querySelector('.dln-dag-current .dln-dag-box');
+                const vp = document.querySelector('.dln-dag-viewport');
+                const a = el.getBoundingClientRect(), b = vp.getBoundingClientRect();
+                return Math.hypot(a.x + a.width / 2 - (b.x + b.width / 2),
+                                  a.y + a.height / 2 - (b.y + b.height / 2)) < 2;
+            }""",
+            timeout=ACTION_TIMEOUT_MS,
+        )
+        assert centre_offset(page, ".dln-dag-current") < 2
+        search.fill("conv")  # several matches, all highlighted; Enter goes to the next
+        assert root.get_attribute("data-matches") == "6"
+        assert count(page, f"{ROOT} .dln-dag-node.dln-dag-match") == 6
+        first = current.get_attribute("data-node-id")
+        search.press("Enter")
+        assert root.locator(".dln-dag-current").get_attribute("data-node-id") != first
+        assert root.locator(".dln-dag-search-count").inner_text() == "2 / 6"
+
+        # zoom with the wheel around the pointer, then fit
+        viewport = root.locator(".dln-dag-viewport")
+        scale = float(viewport.get_attribute("data-scale"))
+        box = viewport.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.wheel(0, -400)
+        page.wait_for_function(
+            f"""() => +document.querySelector('.dln-dag-viewport').dataset.scale > {scale}""",
+            timeout=ACTION_TIMEOUT_MS,
+        )
+        root.locator(".dln-dag-fit").click()
+
+        # the %%dl cell (never run) is highlighted
+        cell = page.locator(".jp-Notebook .jp-Cell").nth(1)
+        magic = cell.locator(".dln-hl-magic")
+        magic.first.wait_for(state="attached", timeout=ACTION_TIMEOUT_MS)
+
+        def texts(cls):
+            return cell.locator(f".dln-hl-{cls}").all_inner_texts()
+
+        assert texts("magic") == ["%%dl"]
+        assert texts("command") == ["model"]
+        assert {"conv", "pool", "dense", "res", "output"} <= set(texts("keyword"))
+        assert {"conv1", "res1"} <= set(texts("def"))
+        assert {"32x32x1", "32", "3x3", "2", "128", "0.5", "10"} <= set(texts("number"))
+        assert {"--input", "stride", "dropout"} <= set(texts("option"))
+        assert texts("comment") == ["# a comment line"]
+        assert {"relu", "softmax", "max"} <= set(texts("atom"))
+        # the first cell is Python: no dl highlighting there
+        assert page.locator(".jp-Notebook .jp-Cell").nth(0).locator(".dln-hl").count() == 0
+    finally:
+        page.screenshot(path=str(tmp_path / "lab-dag.png"), full_page=True)
+    assert page.errors == [], f"page errors: {page.errors}"
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_resnet152_renders_and_expands(jupyterlab_server, page, tmp_path):
+    root_dir = tmp_path / "lab"
+    root_dir.mkdir()
+    write_notebook(root_dir / "big.ipynb", RESNET_CELL)
+    open_and_run_first_cell(page, jupyterlab_server(root_dir) + "lab/tree/big.ipynb")
+    try:
+        root = page.locator(ROOT)
+        root.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS * 2)
+        layers = int(root.get_attribute("data-layers"))
+        assert layers > 500
+        groups = root.locator(".dln-dag-group").count()
+        assert groups >= 4
+        assert count(page, f"{ROOT} .dln-dag-node") < 40
+
+        start = time.perf_counter()
+        root.locator(".dln-dag-toggle").click()
+        page.wait_for_function(
+            f"""() => document.querySelectorAll('{ROOT} .dln-dag-node').length === {layers}""",
+            timeout=ACTION_TIMEOUT_MS,
+        )
+        print(f"ResNet152: {layers} layers drawn {time.perf_counter() - start:.2f} s after the click")
+        assert count(page, f"{ROOT} .dln-dag-frame") == groups
+        assert count(page, f"{ROOT} .dln-dag-edge") >= layers - 1
+        frame_ms = page.evaluate(ZOOM_FRAMES_JS)  # zoom in and out from the whole drawing
+        print(f"ResNet152 expanded: {frame_ms:.1f} ms per wheel-zoom frame (60 Hz is 16.7 ms)")
+
+        # pan and zoom over the whole drawing, then find a deep layer
+        viewport = root.locator(".dln-dag-viewport")
+        box = viewport.bounding_box()
+        page.mouse.move(box["x"] + 100, box["y"] + 100)
+        for _ in range(5):
+            page.mouse.wheel(0, -300)
+        page.mouse.down()
+        page.mouse.move(box["x"] + 300, box["y"] + 250, steps=10)
+        page.mouse.up()
+        root.locator(".dln-dag-search").fill("conv5_block3_out")
+        current = root.locator(".dln-dag-current")
+        current.wait_for(state="attached", timeout=ACTION_TIMEOUT_MS)
+        assert current.get_attribute("data-node-id") == "conv5_block3_out"
+        assert root.locator(".dln-dag-details-type").inner_text() == "Activation"
+    finally:
+        page.screenshot(path=str(tmp_path / "lab-resnet152.png"))
+    assert page.errors == [], f"page errors: {page.errors}"
