@@ -3,7 +3,8 @@
 A notebook displays a small residual network (its repeated blocks form a group); the
 view is the extension's renderer of ``application/vnd.dl-notebook.dag+json``: a group
 expands on click, a clicked layer shows its details, the search box finds and centres a
-layer. A ``%%dl`` cell, never run, gets the highlighting classes. A second test draws
+layer. A ``%%dl`` cell, never run, gets the highlighting classes. A network built by a
+``%%dl model`` cell and drawn by ``%dl show`` gets the same view. A last test draws
 ResNet152 (517 layers) and expands it.
 """
 
@@ -48,6 +49,30 @@ res1: res conv1 conv3
 output 10 softmax
 """
 
+LOAD_EXT_CELL = "%load_ext dl_notebook"
+
+# three identical residual blocks: the view groups them into one "×3" group
+DL_MODEL_CELL = """\
+%%dl model tiny --input 16x16x3
+stem: conv 8 3x3 relu
+b1c1: conv 8 3x3
+b1bn: bn relu
+b1c2: conv 8 3x3
+b1: res stem b1c2
+b2c1: conv 8 3x3
+b2bn: bn relu
+b2c2: conv 8 3x3
+b2: res b1 b2c2
+b3c1: conv 8 3x3
+b3bn: bn relu
+b3c2: conv 8 3x3
+b3: res b2 b3c2
+gap
+output 10 softmax
+"""
+
+DL_SHOW_CELL = "%dl show tiny"
+
 RESNET_CELL = """\
 import time
 
@@ -87,16 +112,29 @@ def write_notebook(path, *cells):
     return path
 
 
-def open_and_run_first_cell(page, url):
-    """Open the notebook at *url*, wait for an idle kernel and run the first cell."""
+def open_notebook(page, url):
+    """Open the notebook at *url* and wait until its kernel is idle."""
     page.goto(url, timeout=PAGE_TIMEOUT_MS)
-    editor = page.locator(".jp-Notebook .jp-Cell .cm-content").first
-    editor.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
+    page.locator(".jp-Notebook .jp-Cell .cm-content").first.wait_for(
+        state="visible", timeout=PAGE_TIMEOUT_MS
+    )
     page.locator("#jp-main-statusbar").get_by_text("| Idle").wait_for(
         state="visible", timeout=PAGE_TIMEOUT_MS
     )
+
+
+def run_cell(page, index, keys="Shift+Enter"):
+    """Run the cell at *index*: a click in its editor, then *keys* (Control+Enter runs in place)."""
+    editor = page.locator(".jp-Notebook .jp-Cell .cm-content").nth(index)
+    editor.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
     editor.click()
-    page.keyboard.press("Control+Enter")  # run in place: the selection stays on this cell
+    page.keyboard.press(keys)
+
+
+def open_and_run_first_cell(page, url):
+    """Open the notebook at *url*, wait for an idle kernel and run the first cell."""
+    open_notebook(page, url)
+    run_cell(page, 0, "Control+Enter")  # run in place: the selection stays on this cell
 
 
 def count(page, selector):
@@ -226,6 +264,56 @@ def test_network_view_expands_shows_details_and_finds_layers(jupyterlab_server, 
         assert page.locator(".jp-Notebook .jp-Cell").nth(0).locator(".dln-hl").count() == 0
     finally:
         page.screenshot(path=str(tmp_path / "lab-dag.png"), full_page=True)
+    assert page.errors == [], f"page errors: {page.errors}"
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(180)
+def test_dl_magic_cells_render_the_interactive_network_view(jupyterlab_server, page, tmp_path):
+    root_dir = tmp_path / "lab"
+    root_dir.mkdir()
+    write_notebook(root_dir / "magic.ipynb", LOAD_EXT_CELL, DL_MODEL_CELL, DL_SHOW_CELL)
+    open_notebook(page, jupyterlab_server(root_dir) + "lab/tree/magic.ipynb")
+    try:
+        for index in range(3):  # the kernel runs them in turn
+            run_cell(page, index)
+        root = page.locator(ROOT)
+        root.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
+        assert root.count() == 1  # only `%dl show` draws; `%%dl model` prints a summary line
+        built = page.locator(".jp-Cell .jp-OutputArea-output").filter(has_text="<Network 'tiny'")
+        assert "16 layers" in built.inner_text()
+        assert root.get_attribute("data-mode") == "grouped"
+        assert root.get_attribute("data-layers") == "16"
+
+        # input, stem, gap, output and one group of the three residual blocks
+        group = root.locator(".dln-dag-group")
+        assert group.count() == 1
+        assert "×3" in group.text_content()
+        nodes_before = count(page, f"{ROOT} .dln-dag-node")
+        assert nodes_before == 4
+        group.click()
+        page.wait_for_function(
+            f"""() => document.querySelectorAll('{ROOT} .dln-dag-node').length > {nodes_before}""",
+            timeout=ACTION_TIMEOUT_MS,
+        )
+        assert root.get_attribute("data-mode") == "expanded"
+        assert count(page, f"{ROOT} .dln-dag-node") == 16
+
+        # a click on a layer of the second block shows its details
+        root.locator('.dln-dag-node[data-node-id="b2bn"]').click()
+        details = root.locator(".dln-dag-details")
+        assert details.get_attribute("data-node-id") == "b2bn"
+        assert details.locator(".dln-dag-details-title").inner_text() == "b2bn"
+        assert details.locator(".dln-dag-details-type").inner_text() == "BN"
+        assert details.locator(".dln-dag-details-kind").inner_text() == "norm"
+        assert details.locator(".dln-dag-details-shape").inner_text() == "16×16×8"
+        assert details.locator(".dln-dag-details-params").inner_text() == "32"
+        config = details.locator(".dln-dag-details-config").inner_text()
+        assert "momentum" in config and "relu" in config  # BatchNormalization, then relu
+        selected = root.locator(".dln-dag-node.dln-dag-selected")
+        assert selected.get_attribute("data-node-id") == "b2bn"
+    finally:
+        page.screenshot(path=str(tmp_path / "lab-dl-magic-dag.png"), full_page=True)
     assert page.errors == [], f"page errors: {page.errors}"
 
 
