@@ -91,7 +91,7 @@ class LiveDashboard(keras().callbacks.Callback):
     Example:
         >>> import numpy as np
         >>> from dl_notebook._keras import keras
-        >>> dash = LiveDashboard(title="demo")
+        >>> dash = LiveDashboard(title="demo", auto_show=False)
         >>> model = keras().Sequential([keras().Input((4,)), keras().layers.Dense(1)])
         >>> model.compile(optimizer="sgd", loss="mse")
         >>> _ = model.fit(np.ones((8, 4)), np.ones((8, 1)), epochs=2, batch_size=4,
