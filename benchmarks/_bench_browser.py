@@ -28,10 +28,10 @@ from __future__ import annotations
 import os
 import statistics
 import sys
-import tempfile
-import time
 
 import numpy as np
+from _data_cache import bench_data_root
+from _timing import timed
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -47,9 +47,7 @@ DATA_VERSION = "1"  # change to rebuild the cached images
 
 
 def data_folder():
-    base = os.environ.get("DL_NOTEBOOK_BENCH_DATA") or os.path.join(
-        tempfile.gettempdir(), "dl_notebook_bench_data")
-    return os.path.join(base, f"browser_{N_IMAGES}_{SIZE}_v{DATA_VERSION}")
+    return os.path.join(bench_data_root(), f"browser_{N_IMAGES}_{SIZE}_v{DATA_VERSION}")
 
 
 def make_images(root):
@@ -90,9 +88,8 @@ def synthetic_result(ds):
 
 
 def _ms(fn):
-    start = time.perf_counter()
-    out = fn()
-    return (time.perf_counter() - start) * 1000.0, out
+    seconds, out = timed(fn)
+    return seconds * 1000.0, out
 
 
 def measure(ds, img_type, sort):

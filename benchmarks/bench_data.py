@@ -32,9 +32,11 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+
+from _data_cache import bench_data_root
+from _timing import timed
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -50,12 +52,6 @@ DATA_VERSION = "1"  # change to rebuild the cached images
 
 
 # ----------------------------------------------------------------------------- data
-def data_root():
-    base = os.environ.get("DL_NOTEBOOK_BENCH_DATA") or os.path.join(
-        tempfile.gettempdir(), "dl_notebook_bench_data")
-    return base
-
-
 def _image_name(i):
     return os.path.join(f"class_{i % N_CLASSES}", f"img_{i:05d}.png")
 
@@ -121,7 +117,7 @@ def prepare_data():
     """Make (once) the 10,000, 2,500 and corrupt trees; return their paths."""
     import numpy as np
 
-    root = data_root()
+    root = bench_data_root()
     full, small, corrupt = (os.path.join(root, n) for n in ("images_10000", "images_2500",
                                                             "images_corrupt"))
     stamp = os.path.join(root, f"complete_v{DATA_VERSION}")
@@ -164,25 +160,20 @@ def consume(ds):
 def run_ours(path):
     from dl_notebook.data import ImageDataset
 
-    start = time.perf_counter()
-    data = ImageDataset.from_folder(path, image_size=(SIZE, SIZE), verbose=False)
-    loaded = time.perf_counter()
-    images, _ = consume(data.to_tf_dataset(batch_size=BATCH))
-    end = time.perf_counter()
-    return {"total": end - start, "load": loaded - start, "images": images,
+    load, data = timed(lambda: ImageDataset.from_folder(path, image_size=(SIZE, SIZE),
+                                                        verbose=False))
+    iterate, (images, _) = timed(lambda: consume(data.to_tf_dataset(batch_size=BATCH)))
+    return {"total": load + iterate, "load": load, "images": images,
             "skipped": len(data.skipped)}
 
 
 def run_keras(path):
     from dl_notebook._keras import keras
 
-    start = time.perf_counter()
-    ds = keras().utils.image_dataset_from_directory(
-        path, image_size=(SIZE, SIZE), batch_size=BATCH, shuffle=False, verbose=False)
-    loaded = time.perf_counter()
-    images, _ = consume(ds)
-    end = time.perf_counter()
-    return {"total": end - start, "load": loaded - start, "images": images}
+    load, ds = timed(lambda: keras().utils.image_dataset_from_directory(
+        path, image_size=(SIZE, SIZE), batch_size=BATCH, shuffle=False, verbose=False))
+    iterate, (images, _) = timed(lambda: consume(ds))
+    return {"total": load + iterate, "load": load, "images": images}
 
 
 LOADERS = {"ours": run_ours, "keras": run_keras}

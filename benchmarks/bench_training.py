@@ -25,13 +25,13 @@ medians).
 
 from __future__ import annotations
 
-import gc
 import io
 import os
 import statistics
 import sys
-import time
 from contextlib import redirect_stdout
+
+from _timing import interleaved
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -110,15 +110,9 @@ def main():
         matplotlib.pyplot.close("all")
 
     runs = {"keras": run_keras, "ours": run_ours, "livelossplot": run_livelossplot}
-    times = {name: [] for name in runs}
     for fn in runs.values():  # warm-up: imports, first tracing, thread pools
         fn()
-    for _ in range(REPEATS):
-        for name, fn in runs.items():
-            gc.collect()  # no collection left over from the previous run
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
+    times = interleaved(runs, REPEATS)
 
     steps = -(-N_SAMPLES // BATCH)
     print(f"Training: conv net on {N_SAMPLES} {SIZE}x{SIZE}x1 digits, batch {BATCH}, "

@@ -1,7 +1,8 @@
 """A small CNN trained once per test session on scikit-learn's digits (PNG folders, 16x16).
 
 The evaluation tests share it: ``digits_model()`` returns ``(net, train, test)``; the
-first call writes the images, loads them and trains for a few seconds.
+first call writes the images, loads them and trains for a few seconds. A test module
+binds its ``trained`` and ``res`` fixtures with ``trained, res = evaluation_fixtures()``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import functools
 import os
 import shutil
 import tempfile
+
+import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -50,3 +53,23 @@ def digits_model():
     net.fit(train, epochs=3, batch_size=64, solver=dn.solvers.Adam(0.01), seed=0, live=False,
             background=False)
     return net, train, test
+
+
+def evaluation_fixtures(batch_size=256):
+    """The module-scoped fixtures ``trained`` and ``res`` of an evaluation test module.
+
+    ``trained`` is :func:`digits_model`'s ``(net, train, test)``; ``res`` is
+    ``net.evaluate(test, batch_size=batch_size)``, scored once per module. Use it as
+    ``trained, res = evaluation_fixtures()`` at the top of the module.
+    """
+
+    @pytest.fixture(scope="module")
+    def trained():
+        return digits_model()
+
+    @pytest.fixture(scope="module")
+    def res(trained):
+        net, _, test = trained
+        return net.evaluate(test, batch_size=batch_size)
+
+    return trained, res

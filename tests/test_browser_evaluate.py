@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 
-import nbformat
 import pytest
+from _browser import write_notebook
 
 PAGE_TIMEOUT_MS = 120_000
 ACTION_TIMEOUT_MS = 60_000
@@ -46,14 +46,6 @@ BROWSER_CELL = f'res.browse("M", page_size={PAGE_SIZE})'
 
 CM_BROWSER = ".widget-vbox:has(.dln-cm) .dln-browser"
 M_BROWSER = ".dln-browser:not(.widget-vbox:has(.dln-cm) .dln-browser)"
-
-
-def write_notebook(path, *cells):
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
-    nbformat.write(nb, str(path))
-    return path
 
 
 def printed(page):

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import time
 
-import nbformat
 import pytest
+from _browser import open_notebook, run_cell, write_notebook
 
 MIME = "application/vnd.dl-notebook.dag+json"
 ROOT = f'.jp-OutputArea-output[data-mime-type="{MIME}"]'
@@ -104,37 +104,11 @@ ZOOM_FRAMES_JS = """async () => {
 }"""
 
 
-def write_notebook(path, *cells):
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
-    nbformat.write(nb, str(path))
-    return path
-
-
-def open_notebook(page, url):
-    """Open the notebook at *url* and wait until its kernel is idle."""
-    page.goto(url, timeout=PAGE_TIMEOUT_MS)
-    page.locator(".jp-Notebook .jp-Cell .cm-content").first.wait_for(
-        state="visible", timeout=PAGE_TIMEOUT_MS
-    )
-    page.locator("#jp-main-statusbar").get_by_text("| Idle").wait_for(
-        state="visible", timeout=PAGE_TIMEOUT_MS
-    )
-
-
-def run_cell(page, index, keys="Shift+Enter"):
-    """Run the cell at *index*: a click in its editor, then *keys* (Control+Enter runs in place)."""
-    editor = page.locator(".jp-Notebook .jp-Cell .cm-content").nth(index)
-    editor.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
-    editor.click()
-    page.keyboard.press(keys)
-
-
 def open_and_run_first_cell(page, url):
     """Open the notebook at *url*, wait for an idle kernel and run the first cell."""
-    open_notebook(page, url)
-    run_cell(page, 0, "Control+Enter")  # run in place: the selection stays on this cell
+    open_notebook(page, url, timeout_ms=PAGE_TIMEOUT_MS)
+    # run in place: the selection stays on this cell
+    run_cell(page, 0, "Control+Enter", timeout_ms=PAGE_TIMEOUT_MS)
 
 
 def count(page, selector):
@@ -273,10 +247,11 @@ def test_dl_magic_cells_render_the_interactive_network_view(jupyterlab_server, p
     root_dir = tmp_path / "lab"
     root_dir.mkdir()
     write_notebook(root_dir / "magic.ipynb", LOAD_EXT_CELL, DL_MODEL_CELL, DL_SHOW_CELL)
-    open_notebook(page, jupyterlab_server(root_dir) + "lab/tree/magic.ipynb")
+    open_notebook(page, jupyterlab_server(root_dir) + "lab/tree/magic.ipynb",
+                  timeout_ms=PAGE_TIMEOUT_MS)
     try:
         for index in range(3):  # the kernel runs them in turn
-            run_cell(page, index)
+            run_cell(page, index, timeout_ms=PAGE_TIMEOUT_MS)
         root = page.locator(ROOT)
         root.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
         assert root.count() == 1  # only `%dl show` draws; `%%dl model` prints a summary line

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import nbformat
 import pytest
+from _browser import open_notebook, run_cell, wait_for_kernel, write_notebook
 
 PAGE_TIMEOUT_MS = 45_000
 STOP_TIMEOUT_MS = 10_000
@@ -51,14 +51,6 @@ print("hello")
 dash.show()
 threading.Thread(target=run_fit, daemon=True).start()
 """
-
-
-def write_notebook(path, *cells):
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
-    nbformat.write(nb, str(path))
-    return path
 
 
 def progress(page):
@@ -126,33 +118,16 @@ def test_voila_train_button_runs_a_live_fit_that_stop_ends(voila_server, page, t
     assert page.errors == [], f"page errors: {page.errors}"
 
 
-def wait_for_kernel(page):
-    """Wait until the status bar says "Python 3 (ipykernel) | Idle"."""
-    page.locator("#jp-main-statusbar").get_by_text("| Idle").wait_for(
-        state="visible", timeout=PAGE_TIMEOUT_MS
-    )
-
-
-def run_cell(page, index):
-    """Run the notebook cell at *index* (Shift+Enter in its editor)."""
-    editor = page.locator(".jp-Notebook .jp-Cell .cm-content").nth(index)
-    editor.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
-    editor.click()
-    page.keyboard.press("Shift+Enter")
-
-
 @pytest.mark.browser
 @pytest.mark.timeout(120)
 def test_jupyterlab_cell_fit_in_a_thread_updates_live_and_stops(jupyterlab_server, page, tmp_path):
     root = tmp_path / "lab"
     root.mkdir()
     write_notebook(root / "live.ipynb", SETUP + "\n" + LAB_CELL)
-    page.goto(jupyterlab_server(root) + "lab/tree/live.ipynb", timeout=PAGE_TIMEOUT_MS)
+    url = jupyterlab_server(root) + "lab/tree/live.ipynb"
     try:
-        page.locator(".jp-Notebook .jp-Cell .cm-content").first.wait_for(
-            state="visible", timeout=PAGE_TIMEOUT_MS)
-        wait_for_kernel(page)
-        run_cell(page, 0)
+        open_notebook(page, url, timeout_ms=PAGE_TIMEOUT_MS)
+        run_cell(page, 0, timeout_ms=PAGE_TIMEOUT_MS)
         page.locator(".dln-live").wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
         wait_for_training(page)
         page.screenshot(path=str(tmp_path / "lab-running.png"), full_page=True)
@@ -190,17 +165,16 @@ def test_jupyterlab_network_fit_shows_the_dashboard_and_stop_ends_it(jupyterlab_
     root = tmp_path / "lab"
     root.mkdir()
     write_notebook(root / "fit.ipynb", DN_FIT_CELL, DN_CHECK_CELL)
-    page.goto(jupyterlab_server(root) + "lab/tree/fit.ipynb", timeout=PAGE_TIMEOUT_MS)
+    url = jupyterlab_server(root) + "lab/tree/fit.ipynb"
     try:
-        page.locator(".jp-Notebook .jp-Cell .cm-content").first.wait_for(
-            state="visible", timeout=PAGE_TIMEOUT_MS)
-        wait_for_kernel(page)
-        run_cell(page, 0)
+        open_notebook(page, url, timeout_ms=PAGE_TIMEOUT_MS)
+        run_cell(page, 0, timeout_ms=PAGE_TIMEOUT_MS)
         page.locator(".dln-live").wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
         wait_for_training(page)
-        wait_for_kernel(page)  # the cell has finished: the kernel is idle while it trains
+        # the cell has finished: the kernel is idle while it trains
+        wait_for_kernel(page, timeout_ms=PAGE_TIMEOUT_MS)
         stop_and_check(page, tmp_path / "dn-stopped.png")
-        run_cell(page, 1)  # the check cell
+        run_cell(page, 1, timeout_ms=PAGE_TIMEOUT_MS)  # the check cell
         reason = page.locator(".jp-Cell .jp-OutputArea-output").filter(has_text="reason:")
         reason.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
         assert "reason: stopped" in reason.inner_text()

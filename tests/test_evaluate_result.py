@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from _evaluate import SIZE, digits_model, small_cnn
+from _evaluate import SIZE, evaluation_fixtures, small_cnn
 from _nets import assert_one_sentence
 from sklearn import metrics
 
@@ -14,17 +14,7 @@ import dl_notebook as dn
 from dl_notebook.evaluate import EvaluationResult
 
 L = dn.layers
-
-
-@pytest.fixture(scope="module")
-def trained():
-    return digits_model()
-
-
-@pytest.fixture(scope="module")
-def res(trained):
-    net, _, test = trained
-    return net.evaluate(test, batch_size=64)
+trained, res = evaluation_fixtures(batch_size=64)
 
 
 # -- the scoring pass -----------------------------------------------------------------------

@@ -8,7 +8,7 @@ import io
 import nbformat
 import numpy as np
 import pytest
-from _evaluate import SIZE, digits_model
+from _evaluate import SIZE, evaluation_fixtures
 from _nets import assert_one_sentence
 from nbclient import NotebookClient
 from PIL import Image
@@ -23,16 +23,7 @@ from dl_notebook.evaluate import (
     RocCurveDisplay,
 )
 
-
-@pytest.fixture(scope="module")
-def trained():
-    return digits_model()
-
-
-@pytest.fixture(scope="module")
-def res(trained):
-    net, _, test = trained
-    return net.evaluate(test)
+trained, res = evaluation_fixtures()
 
 
 def png_image(data):

@@ -3,6 +3,7 @@
 // The kernel holds the state in synced traits; user actions go to it as messages
 // ({type: "go" | "heatmap" | "filter"}), each answered by {type: "ready"}.
 // Keyboard (when the browser has the focus): ←/→, PageUp/PageDown, Home/End.
+// `el` and `listen` come from _base.js, placed before this module.
 
 const IMG_TYPES = [
   ["A", "All"],
@@ -15,13 +16,6 @@ const HEATMAPS = [
   ["occlusion", "Occlusion"],
 ];
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
 function percent(p) {
   if (p === null || p === undefined) return "–";
   const v = 100 * p;
@@ -29,12 +23,12 @@ function percent(p) {
 }
 
 function segmented(label, options, onPick) {
-  const group = el("div", "dln-br-seg");
+  const group = el("div", "dln-seg dln-br-seg");
   group.setAttribute("role", "group");
   group.setAttribute("aria-label", label);
   group.append(el("span", "dln-br-seg-label", label));
   const buttons = options.map(([value, text]) => {
-    const button = el("button", "dln-br-seg-btn", text);
+    const button = el("button", "dln-btn dln-br-seg-btn", text);
     button.type = "button";
     button.dataset.value = value === null ? "" : value;
     button.addEventListener("click", () => onPick(value));
@@ -88,7 +82,7 @@ function card(item, src, size) {
 }
 
 function render({ model, el: host }) {
-  const root = el("div", "dln-browser");
+  const root = el("div", "dln-widget dln-browser");
   root.tabIndex = 0;
   root.setAttribute("role", "region");
   root.setAttribute("aria-label", "Image browser");
@@ -101,8 +95,8 @@ function render({ model, el: host }) {
   head.append(summary, types.group, heat.group);
 
   const nav = el("div", "dln-br-nav");
-  const prev = el("button", "dln-br-prev", "‹ Prev");
-  const next = el("button", "dln-br-next", "Next ›");
+  const prev = el("button", "dln-btn dln-br-prev", "‹ Prev");
+  const next = el("button", "dln-btn dln-br-next", "Next ›");
   prev.type = next.type = "button";
   prev.title = "Previous page (← or PageUp)";
   next.title = "Next page (→ or PageDown)";
@@ -204,13 +198,15 @@ function render({ model, el: host }) {
   prev.addEventListener("click", onPrev);
   next.addEventListener("click", onNext);
   root.addEventListener("keydown", onKey);
-  model.on("msg:custom", onMessage);
   const headerTraits = ["summary", "page", "n_pages", "n_images", "img_type", "heatmap", "error"];
-  for (const name of headerTraits) model.on(`change:${name}`, updateHeader);
-  model.on("change:items", updateGrid);
-  model.on("change:thumbnails", updateThumbs);
-  model.on("change:busy", updateBusy);
-  model.on("change:heatmap", updateBusy);
+  const unlisten = listen(model, [
+    ["msg:custom", onMessage],
+    ...headerTraits.map((name) => [`change:${name}`, updateHeader]),
+    ["change:items", updateGrid],
+    ["change:thumbnails", updateThumbs],
+    ["change:busy", updateBusy],
+    ["change:heatmap", updateBusy],
+  ]);
 
   updateHeader();
   updateGrid();
@@ -220,12 +216,7 @@ function render({ model, el: host }) {
     prev.removeEventListener("click", onPrev);
     next.removeEventListener("click", onNext);
     root.removeEventListener("keydown", onKey);
-    model.off("msg:custom", onMessage);
-    for (const name of headerTraits) model.off(`change:${name}`, updateHeader);
-    model.off("change:items", updateGrid);
-    model.off("change:thumbnails", updateThumbs);
-    model.off("change:busy", updateBusy);
-    model.off("change:heatmap", updateBusy);
+    unlisten();
   };
 }
 

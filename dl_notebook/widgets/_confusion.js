@@ -3,6 +3,7 @@
 // The counts/rates toggle sets the `normalize` trait; the kernel answers with new
 // cell texts. A click sends {type: "select", true, pred}; the kernel shows the image
 // browser below and sets `selected`, which outlines the cell.
+// `el` and `listen` come from _base.js, placed before this module.
 
 const MODES = [
   [null, "Counts"],
@@ -26,25 +27,18 @@ function colour(t) {
   return `rgb(${rgb[0]}, ${rgb[1]}, ${rgb[2]})`;
 }
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
 function render({ model, el: host }) {
-  const root = el("div", "dln-cm");
+  const root = el("div", "dln-widget dln-cm");
   const head = el("div", "dln-cm-head");
   const titles = el("div", "dln-cm-titles");
   const title = el("div", "dln-cm-title", "Confusion matrix");
   const caption = el("div", "dln-cm-caption");
   titles.append(title, caption);
-  const toggle = el("div", "dln-cm-toggle");
+  const toggle = el("div", "dln-seg dln-cm-toggle");
   toggle.setAttribute("role", "group");
   toggle.setAttribute("aria-label", "Numbers shown");
   const modeButtons = MODES.map(([value, text]) => {
-    const button = el("button", "dln-cm-mode", text);
+    const button = el("button", "dln-btn dln-cm-mode", text);
     button.type = "button";
     button.dataset.value = value === null ? "" : value;
     button.addEventListener("click", () => {
@@ -204,13 +198,15 @@ function render({ model, el: host }) {
   table.addEventListener("mouseover", onOver);
   table.addEventListener("mouseout", onOut);
   table.addEventListener("click", onClick);
-  model.on("change:class_names", build);
-  model.on("change:labels", paint);
-  model.on("change:shade", paint);
-  model.on("change:counts", paint);
-  model.on("change:normalize", paint);
-  model.on("change:selected", mark);
-  model.on("change:caption", updateCaption);
+  const unlisten = listen(model, [
+    ["change:class_names", build],
+    ["change:labels", paint],
+    ["change:shade", paint],
+    ["change:counts", paint],
+    ["change:normalize", paint],
+    ["change:selected", mark],
+    ["change:caption", updateCaption],
+  ]);
 
   updateCaption();
   build();
@@ -219,13 +215,7 @@ function render({ model, el: host }) {
     table.removeEventListener("mouseover", onOver);
     table.removeEventListener("mouseout", onOut);
     table.removeEventListener("click", onClick);
-    model.off("change:class_names", build);
-    model.off("change:labels", paint);
-    model.off("change:shade", paint);
-    model.off("change:counts", paint);
-    model.off("change:normalize", paint);
-    model.off("change:selected", mark);
-    model.off("change:caption", updateCaption);
+    unlisten();
   };
 }
 

@@ -1,6 +1,7 @@
 // Live training dashboard: canvas charts, progress bar, status line and Stop button.
 // Points arrive as custom messages ({type: "points"|"history", append, replace});
 // the view asks the kernel for the whole history when it renders ({type: "sync"}).
+// `el` and `listen` come from _base.js, placed before this module.
 
 const COLORS = {
   train: "#2563eb",
@@ -69,19 +70,12 @@ function formatDuration(s) {
   return h ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
 }
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
 function render({ model, el: host }) {
   const series = new Map(); // name -> {xs, ys}
   const panels = new Map(); // panel name -> {root, canvas, legend, values}
   let frame = 0;
 
-  const root = el("div", "dln-live");
+  const root = el("div", "dln-widget dln-live");
   const head = el("div", "dln-head");
   const title = el("span", "dln-title");
   const status = el("span", "dln-status");
@@ -382,11 +376,13 @@ function render({ model, el: host }) {
   }
 
   stop.addEventListener("click", onStopClick);
-  model.on("msg:custom", onMessage);
-  model.on("change:status", updateStatus);
-  model.on("change:status_kind", updateStatus);
-  model.on("change:progress", updateProgress);
-  model.on("change:title", updateTitle);
+  const unlisten = listen(model, [
+    ["msg:custom", onMessage],
+    ["change:status", updateStatus],
+    ["change:status_kind", updateStatus],
+    ["change:progress", updateProgress],
+    ["change:title", updateTitle],
+  ]);
   const observer = new ResizeObserver(schedule);
   observer.observe(panelRow);
 
@@ -398,11 +394,7 @@ function render({ model, el: host }) {
 
   return () => {
     stop.removeEventListener("click", onStopClick);
-    model.off("msg:custom", onMessage);
-    model.off("change:status", updateStatus);
-    model.off("change:status_kind", updateStatus);
-    model.off("change:progress", updateProgress);
-    model.off("change:title", updateTitle);
+    unlisten();
     observer.disconnect();
     if (frame) cancelAnimationFrame(frame);
   };

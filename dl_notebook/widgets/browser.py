@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import base64
 import math
-from pathlib import Path
 
 import anywidget
 import numpy as np
 import traitlets
 
 from dl_notebook.errors import InvalidArgumentError
+from dl_notebook.widgets._assets import widget_assets
 
 __all__ = ["ImageBrowser"]
 
-_HERE = Path(__file__).resolve().parent
 _KEEP = object()  # set_filter: leave this part of the filter as it is
 _TYPE_LABELS = {"A": "All images", "C": "Correctly classified", "M": "Misclassified"}
 HEATMAP_METHODS = ("gradcam", "occlusion", "gradcam++", "saliency")
@@ -112,8 +111,7 @@ class ImageBrowser(anywidget.AnyWidget):
         'Misclassified · 2 images · page 1/1'
     """
 
-    _esm = (_HERE / "_browser.js").read_text(encoding="utf-8")
-    _css = (_HERE / "_browser.css").read_text(encoding="utf-8")
+    _esm, _css = widget_assets("browser")
 
     summary = traitlets.Unicode(help="Header line: filter, image count and page.").tag(sync=True)
     img_type = traitlets.Unicode("A", help="A (all), C (correct) or M (misclassified).").tag(

@@ -11,19 +11,17 @@ pair below the matrix, or re-filters the one already there.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import anywidget
 import ipywidgets
 import numpy as np
 import traitlets
 
 from dl_notebook.errors import InvalidArgumentError
+from dl_notebook.widgets._assets import widget_assets
 from dl_notebook.widgets.browser import ImageBrowser, class_index
 
 __all__ = ["ConfusionMatrixWidget"]
 
-_HERE = Path(__file__).resolve().parent
 NORMALIZE = (None, "true", "pred", "all")
 
 
@@ -57,8 +55,7 @@ def cell_labels(matrix: np.ndarray, normalize) -> list:
 class _MatrixView(anywidget.AnyWidget):
     """The browser part: the table, the counts/rates toggle and the colour scale."""
 
-    _esm = (_HERE / "_confusion.js").read_text(encoding="utf-8")
-    _css = (_HERE / "_confusion.css").read_text(encoding="utf-8")
+    _esm, _css = widget_assets("confusion")
     class_names = traitlets.List(traitlets.Unicode(), help="Class names, in index order.").tag(
         sync=True
     )

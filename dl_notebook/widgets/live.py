@@ -14,7 +14,6 @@ import collections
 import math
 import threading
 import time
-from pathlib import Path
 
 import anywidget
 import ipywidgets
@@ -22,11 +21,11 @@ import traitlets
 
 from dl_notebook._keras import keras
 from dl_notebook.errors import InvalidArgumentError
+from dl_notebook.widgets._assets import widget_assets
 from dl_notebook.widgets._series import Series
 
 __all__ = ["LiveDashboard"]
 
-_HERE = Path(__file__).resolve().parent
 _SMOOTHING = 0.9  # EMA factor of the smoothed per-batch loss curve
 _SKIPPED_LOGS = ("learning_rate", "lr", "size", "batch")
 
@@ -34,8 +33,7 @@ _SKIPPED_LOGS = ("learning_rate", "lr", "size", "batch")
 class _LiveChart(anywidget.AnyWidget):
     """The browser part: canvases, progress bar, status line and Stop button."""
 
-    _esm = (_HERE / "_live.js").read_text(encoding="utf-8")
-    _css = (_HERE / "_live.css").read_text(encoding="utf-8")
+    _esm, _css = widget_assets("live")
     title = traitlets.Unicode("Training", help="Heading of the dashboard.").tag(sync=True)
     status = traitlets.Unicode("Waiting for training", help="Status line text.").tag(sync=True)
     status_kind = traitlets.Unicode(
