@@ -97,6 +97,19 @@ export function edgePath(points: [number, number][], direction: 'TB' | 'LR'): st
   return parts.join(' ');
 }
 
+/** A rounded box the size of *box*, shifted by *off* px, drawn into *g*. */
+function boxRect(
+  g: SVGGElement,
+  box: IDagBox,
+  off: number,
+  fill: string,
+  stroke: string,
+  extra: Record<string, string | number> = {}
+): SVGElement {
+  const attrs = { x: box.x + off, y: box.y + off, width: box.w, height: box.h, rx: 6 };
+  return svg('rect', { ...attrs, fill, stroke, ...extra }, g);
+}
+
 function drawLayer(node: IDagNode, box: IDagBox): SVGGElement {
   const [fill, stroke] = PALETTE[node.kind] ?? PALETTE.other;
   const shape = formatShape(node.shape);
@@ -105,20 +118,7 @@ function drawLayer(node: IDagNode, box: IDagBox): SVGGElement {
   title.textContent =
     `${node.name}\n${node.type} (${node.kind})\noutput ${shape}\n${formatInt(node.params)} params` +
     (node.scope ? `\nin ${node.scope}` : '');
-  svg(
-    'rect',
-    {
-      class: 'dln-dag-box',
-      x: box.x,
-      y: box.y,
-      width: box.w,
-      height: box.h,
-      rx: 6,
-      fill,
-      stroke
-    },
-    g
-  );
+  boxRect(g, box, 0, fill, stroke, { class: 'dln-dag-box' });
   const cx = box.x + box.w / 2;
   text(g, cx, box.y + PAD_Y + 11.5, clip(node.name), 'dln-dag-label dln-dag-label-main');
   text(g, cx, box.y + PAD_Y + LINE + 11.5, clip(`${node.type} · ${shape}`), 'dln-dag-label');
@@ -141,28 +141,10 @@ function drawGroup(group: IDagGroup, box: IDagBox, index: DagIndex): SVGGElement
     `output ${formatShape(group.shape)}\nclick to expand`;
   if (group.repeat > 1) {
     for (const off of [6, 3]) {
-      svg(
-        'rect',
-        { x: box.x + off, y: box.y + off, width: box.w, height: box.h, rx: 6, fill, stroke },
-        g
-      );
+      boxRect(g, box, off, fill, stroke); // the stack behind a repeated block
     }
   }
-  svg(
-    'rect',
-    {
-      class: 'dln-dag-box',
-      x: box.x,
-      y: box.y,
-      width: box.w,
-      height: box.h,
-      rx: 6,
-      fill,
-      stroke,
-      'stroke-width': 1.6
-    },
-    g
-  );
+  boxRect(g, box, 0, fill, stroke, { class: 'dln-dag-box', 'stroke-width': 1.6 });
   const cx = box.x + box.w / 2;
   const lines = [
     group.label,
