@@ -3,11 +3,12 @@
  * pan and zoom, and a details panel. Both layouts (groups collapsed, every layer drawn)
  * come computed from Python; the view switches between them.
  */
+import { KINDS, PALETTE } from '../vocabulary';
 import { showGroup, showLayer } from './details';
 import { compactNumber, formatInt } from './format';
-import { DagIndex, KINDS } from './graph';
+import { DagIndex } from './graph';
 import { PanZoom } from './panzoom';
-import { buildScene, IScene, PALETTE } from './scene';
+import { buildScene, IScene } from './scene';
 import { IDagData } from './types';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';

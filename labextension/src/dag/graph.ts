@@ -3,23 +3,6 @@
  */
 import { IDagData, IDagGroup, IDagNode } from './types';
 
-/** The layer kinds, in legend order (as PALETTE in dl_notebook/graph/svg.py). */
-export const KINDS = [
-  'input',
-  'conv',
-  'pool',
-  'dense',
-  'norm',
-  'merge',
-  'activation',
-  'dropout',
-  'reshape',
-  'recurrent',
-  'embedding',
-  'output',
-  'other'
-];
-
 /** Indexes of a network message. */
 export class DagIndex {
   readonly data: IDagData;

@@ -1,31 +1,15 @@
 /**
  * The SVG drawing of one layout of a network: boxes, group frames and edges, with the
  * stable class names and data attributes (`data-node-id`, `data-group-id`) the view and
- * its tests select on. Colours and box text match dl_notebook/graph/svg.py.
+ * its tests select on. Colours (PALETTE, generated from Python) and box text match
+ * dl_notebook/graph/svg.py.
  */
+import { PALETTE } from '../vocabulary';
 import { DagIndex } from './graph';
 import { clip, compactNumber, formatInt, formatShape } from './format';
 import { IDagBox, IDagGroup, IDagLayout, IDagNode, IRect } from './types';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
-
-/** `(fill, stroke)` per layer kind: light tints of the Okabe-Ito colours. */
-export const PALETTE: { [kind: string]: [string, string] } = {
-  input: ['#e4e4e4', '#6e6e6e'],
-  conv: ['#cfe7f7', '#3a8fc4'],
-  pool: ['#c5e8dc', '#00876a'],
-  dense: ['#fbe2b0', '#c98a00'],
-  norm: ['#f7f1b8', '#a89b00'],
-  merge: ['#f1d5e5', '#b05f8d'],
-  activation: ['#f7f7f7', '#9a9a9a'],
-  dropout: ['#ececec', '#b3b3b3'],
-  reshape: ['#e3ddf3', '#7e6bb8'],
-  recurrent: ['#f6cfb8', '#c45200'],
-  embedding: ['#c2d9ef', '#0069a8'],
-  output: ['#f3c2c2', '#b0413e'],
-  other: ['#ffffff', '#8a8a8a'],
-  group: ['#eef1f5', '#4f5d6d']
-};
 
 const LINE = 15;
 const PAD_Y = 7;

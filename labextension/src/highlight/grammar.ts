@@ -5,6 +5,7 @@
  * line: `[name:] type [values...] [key=value...] [# comment]`, for example
  * `conv1: conv 32 3x3 relu stride=2`, `pool max 2`, `res1: res conv1 conv3`.
  */
+import { ACTIVATIONS, ATOM_WORDS } from '../vocabulary';
 
 /** A highlighted span of a line: offsets from the line's start and a token class. */
 export interface IToken {
@@ -27,41 +28,8 @@ export type TokenType =
   | 'variable' // another word: a layer, model or dataset name
   | 'comment'; // from '#' to the end of the line
 
-/** Words drawn as atoms (activations, pooling modes, paddings, booleans). */
-const ATOMS = new Set([
-  'relu',
-  'relu6',
-  'softmax',
-  'sigmoid',
-  'logistic',
-  'tanh',
-  'elu',
-  'selu',
-  'gelu',
-  'swish',
-  'silu',
-  'mish',
-  'softplus',
-  'softsign',
-  'leaky',
-  'leakyrelu',
-  'leaky_relu',
-  'linear',
-  'identity',
-  'exp',
-  'hard_sigmoid',
-  'hard_swish',
-  'max',
-  'mean',
-  'avg',
-  'average',
-  'same',
-  'valid',
-  'causal',
-  'true',
-  'false',
-  'none'
-]);
+/** Words drawn as atoms: activations, pooling modes, paddings, booleans. */
+const ATOMS = new Set([...ACTIVATIONS, ...ATOM_WORDS]);
 
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?%?$/i;
 const SIZE = /^\d+(?:[x×]\d+)+$/i; // 3x3, 32x32x1
