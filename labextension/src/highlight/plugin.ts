@@ -1,9 +1,13 @@
 /**
  * CodeMirror 6 highlighting of `%%dl` cells and `%dl` line magics: a ViewPlugin that adds
  * `dln-hl-*` classes (styled with JupyterLab's editor theme variables) to the visible lines.
+ *
+ * This module is loaded on demand (see ../plugin.ts): only frontends with CodeMirror
+ * editors need `@codemirror/state` and `@codemirror/view`.
  */
-import { RangeSetBuilder } from '@codemirror/state';
+import { Prec, RangeSetBuilder } from '@codemirror/state';
 import { Decoration, DecorationSet, EditorView, ViewPlugin, ViewUpdate } from '@codemirror/view';
+import { EditorExtensionRegistry, IEditorExtensionRegistry } from '@jupyterlab/codemirror';
 
 import { IToken, isDlCell, isDlLineMagic, layerTokens, magicTokens } from './grammar';
 
@@ -76,3 +80,12 @@ export const dlHighlighter = ViewPlugin.fromClass(
   },
   { decorations: plugin => plugin.decorations }
 );
+
+/** Add the `%%dl` highlighting to every editor that *registry* configures. */
+export function addDlHighlighting(registry: IEditorExtensionRegistry): void {
+  registry.addExtension({
+    name: 'dl-notebook:dl-highlighting',
+    // lowest precedence: the marks nest inside the language's own highlight spans
+    factory: () => EditorExtensionRegistry.createImmutableExtension(Prec.lowest(dlHighlighter))
+  });
+}
