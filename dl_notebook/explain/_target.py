@@ -1,6 +1,10 @@
 """What every explanation method needs: the Keras model, checked images and classes, and the
 layer to explain with a forward pass that exposes it.
 
+Explanations take a ``keras.Model`` or any object of the small
+:class:`ExplainTarget` protocol (a ``dn.Network`` is one): this package
+never imports the network classes.
+
 A layer is found by its ``dn.Network`` name, its Keras name, or a path
 ``"backbone/Conv_1"`` into a nested model (a ``keras.applications``
 backbone under a new head). A plain inner name is found inside nested
@@ -15,6 +19,7 @@ from __future__ import annotations
 import difflib
 import weakref
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -22,7 +27,7 @@ from .._keras import is_keras_model, is_keras_operation, keras
 from ..errors import InvalidArgumentError, LayerNotFoundError, ShapeError
 from ._compiled import cached
 
-__all__ = ["Target", "as_keras", "check_images", "class_indices", "input_shape", "n_classes",
+__all__ = ["ExplainTarget", "Target", "as_keras", "check_images", "class_indices", "input_shape", "n_classes",
            "resolve", "target_layer"]
 
 
@@ -33,17 +38,38 @@ def fmt_shape(shape) -> str:
 
 # -- the model ----------------------------------------------------------------------------
 
+@runtime_checkable
+class ExplainTarget(Protocol):
+    """What an explanation needs of a model that is not a ``keras.Model`` (a ``dn.Network``).
+
+    ``to_keras()`` gives the Keras model to run; ``layer_output(name)`` gives
+    the output tensor of the layer called *name* in the graph of the model
+    ``to_keras()`` returned last, or None when the object has no layer of
+    that name (the name is then looked up among the Keras layers).
+
+    Example:
+        >>> import dl_notebook as dn
+        >>> from dl_notebook.explain import ExplainTarget
+        >>> isinstance(dn.Sequential(), ExplainTarget)
+        True
+    """
+
+    def to_keras(self):
+        ...
+
+    def layer_output(self, name):
+        ...
+
+
 def as_keras(model, *, one_output=True):
-    """The ``keras.Model`` of a ``dn.Network`` (``to_keras()``) or of a Keras model.
+    """The ``keras.Model`` of an :class:`ExplainTarget` (``to_keras()``) or of a Keras model.
 
     It must have one input and, with *one_output*, one output.
     """
-    from ..model.network import Network
-
-    if isinstance(model, Network):
-        kmodel = model.to_keras()
-    elif is_keras_model(model):
+    if is_keras_model(model):
         kmodel = model
+    elif isinstance(model, ExplainTarget):
+        kmodel = model.to_keras()
     else:
         raise InvalidArgumentError(
             f"Explanations need a dn.Network or a keras.Model; got {type(model).__name__}."
@@ -309,18 +335,24 @@ def _first(out):
     return out
 
 
+def _layer_name(layer):
+    """A network's layer object (not a Keras layer) stands for its name."""
+    if layer is None or isinstance(layer, str) or is_keras_operation(layer):
+        return layer
+    name = getattr(layer, "name", None)
+    return name if isinstance(name, str) else layer
+
+
 def resolve(model, kmodel, layer, *, spatial=True) -> Target:
     """The :class:`Target` for *layer* (None: :func:`default_path`) of *model*.
 
     With ``spatial`` the layer must have a ``(batch, height, width, channels)`` output.
     """
-    from ..model.layers.base import Layer
-    from ..model.network import Network
-
-    if isinstance(layer, Layer):  # a dn layer spec: its name
-        layer = layer.name
-    if isinstance(model, Network) and isinstance(layer, str) and layer in model:
-        tensor = model[layer]._tensor  # its output in the graph to_keras() just built
+    layer = _layer_name(layer)
+    tensor = None
+    if isinstance(layer, str) and not is_keras_model(model) and isinstance(model, ExplainTarget):
+        tensor = model.layer_output(layer)  # its output in the graph to_keras() just built
+    if tensor is not None:
         name, shape, key = layer, tuple(tensor.shape), ("net", layer)
         forward = cached(kmodel, ("forward", key), lambda: _tensor_forward(kmodel, tensor))
     else:

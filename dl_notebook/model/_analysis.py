@@ -1,7 +1,10 @@
 """What a network says about data: evaluation and feature maps (mixed into ``Network``).
 
 The work lives in :mod:`dl_notebook.evaluate` and :mod:`dl_notebook.explain`;
-these methods are the network's doors to it.
+these methods are the network's doors to it. ``to_keras`` and
+:meth:`~AnalysisMixin.layer_output` make a network an
+:class:`~dl_notebook.explain.ExplainTarget`: the explanation methods take it
+without importing the network classes.
 """
 
 from __future__ import annotations
@@ -10,7 +13,26 @@ __all__ = ["AnalysisMixin"]
 
 
 class AnalysisMixin:
-    """``evaluate``, ``get_feature_maps`` and ``get_features`` of a :class:`Network`."""
+    """``evaluate``, ``get_feature_maps``, ``get_features`` and ``layer_output`` of a Network."""
+
+    def layer_output(self, name):
+        """The output tensor of layer *name* in the graph of ``to_keras()``, or None.
+
+        None when the network has no layer called *name*. This is how
+        explanations reach a layer of the network by its name
+        (:class:`~dl_notebook.explain.ExplainTarget`).
+
+        Example:
+            >>> import dl_notebook as dn
+            >>> net = dn.Sequential(layers=[dn.layers.InputLayer(shape=(4,), name="x"),
+            ...                             dn.layers.Dense(3, name="fc")])
+            >>> tuple(net.layer_output("fc").shape), net.layer_output("nope")
+            ((None, 3), None)
+        """
+        if not isinstance(name, str) or name not in self:
+            return None
+        self.to_keras()  # the tensors belong to the model built last
+        return self[name]._tensor
 
     def evaluate(self, data, batch_size=256, *, class_names=None):
         """Score *data* once and return an :class:`~dl_notebook.evaluate.EvaluationResult`.
