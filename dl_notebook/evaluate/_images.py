@@ -178,25 +178,30 @@ class ImagesMixin:
 
         Args:
             indices: example positions (e.g. ``res.select("M")[:8]``).
-            method: a method of :func:`dl_notebook.explain.heatmaps` (``"gradcam"``,
-                ``"gradcam++"``, ``"occlusion"``, ``"saliency"``).
+            method: the name of a registered heatmap method
+                (:func:`dl_notebook.explain.registry.names`: ``"gradcam"``,
+                ``"gradcam++"``, ``"occlusion"``, ``"saliency"``, ...). A method
+                that needs the ground truth gets the true class ids as ``labels=``.
             **options: passed on to the method (e.g. ``layer=``).
         """
+        from ..explain import heatmaps, registry
+
         self._require_images("heatmaps()")
+        entry = registry.get(method)
         if self.network is None:
             raise InvalidArgumentError(
                 "Heatmaps need the network; make the result with net.evaluate(data)."
             )
         idx = self._index_array(indices)
-        key = (method, tuple(sorted(options.items())))
+        key = (entry.name, tuple(sorted(options.items())))
         cache = self._heatmap_cache.setdefault(key, {})
         missing = [i for i in dict.fromkeys(idx.tolist()) if i not in cache]
         if missing:
-            from .. import explain
-
             missing_idx = np.asarray(missing, np.int64)
-            maps = explain.heatmaps(self.network, self.model_input(missing_idx), method=method,
-                                    class_index=self.y_pred[missing_idx], **options)
+            if entry.needs_ground_truth:
+                options = {**options, "labels": self.y_true[missing_idx]}
+            maps = heatmaps(self.network, self.model_input(missing_idx), method=entry.name,
+                            class_index=self.y_pred[missing_idx], **options)
             for i, heat in zip(missing, np.asarray(maps, np.float32)):
                 cache[i] = heat
         if not idx.size:
@@ -223,9 +228,9 @@ class ImagesMixin:
             return cache[key]
         img = self._require_images("thumbnail()").image(i)
         if heatmap is not None:
-            from .. import explain
+            from ..explain import overlay
 
-            img = explain.overlay(img, self.heatmaps([i], heatmap)[0])
+            img = overlay(img, self.heatmaps([i], heatmap)[0])
         data = png_bytes(img, size)
         cache[key] = data
         if len(cache) > _THUMB_CACHE:

@@ -17,8 +17,6 @@ from ..errors import InvalidArgumentError
 __all__ = ["FiguresMixin"]
 
 _RIGHT, _WRONG = "#1a7f37", "#c62828"
-_METHOD_TITLES = {"gradcam": "Grad-CAM", "gradcam++": "Grad-CAM++", "occlusion": "occlusion",
-                  "saliency": "saliency"}
 
 
 def _show(ax, img):
@@ -113,19 +111,22 @@ class FiguresMixin:
         Args:
             img_type, n_images, predicted_class, label_class, randomize, seed:
                 as :meth:`plot_evaluate_res`.
-            method: ``"gradcam"``, ``"gradcam++"``, ``"occlusion"`` or ``"saliency"``.
+            method: a registered heatmap method (``"gradcam"``, ``"gradcam++"``,
+                ``"occlusion"``, ``"saliency"``, ...; see
+                :func:`dl_notebook.explain.registry.names`); its title heads the
+                heatmap column.
             **options: passed to the heatmap method (e.g. ``layer=``).
         """
         from matplotlib.figure import Figure
 
-        from .. import explain
+        from ..explain import overlay, registry
 
+        title = registry.get(method).title  # an unknown name fails before any work
         idx = self._pick("heat_map_analysis()", img_type, n_images, predicted_class,
                          label_class, randomize, seed)
         maps = self.heatmaps(idx, method, **options)
         fig = Figure(figsize=(6.6, 2.4 * len(idx)))
         axes = fig.subplots(len(idx), 3, squeeze=False)
-        name = _METHOD_TITLES.get(method, str(method))
         for (ax_img, ax_map, ax_over), i, heat in zip(axes, idx.tolist(), maps):
             img = self._images.image(i)
             _show(ax_img, img)
@@ -133,8 +134,8 @@ class FiguresMixin:
             ax_map.imshow(heat, cmap="jet", vmin=0, vmax=1)
             ax_map.set_xticks([])
             ax_map.set_yticks([])
-            ax_map.set_title(f"{name} heatmap", fontsize=9)
-            _show(ax_over, explain.overlay(img, heat))
+            ax_map.set_title(f"{title} heatmap", fontsize=9)
+            _show(ax_over, overlay(img, heat))
             pred = int(self.y_pred[i])
             ax_over.set_title(f"overlay\np({self.class_names[pred]}) = {self.proba[i, pred]:.3f}",
                               fontsize=9)

@@ -6,8 +6,9 @@
 * :func:`occlusion`: what the prediction loses when patches are hidden
   (DLPy ``heat_map_analysis``);
 * :func:`saliency`: SmoothGrad pixel saliency;
-* :func:`heatmaps`: any of them by name; :func:`overlay`: a heatmap drawn
-  over its image;
+* :func:`heatmaps`: any of them by name; :mod:`~dl_notebook.explain.registry`:
+  the one list of those names (a new method registers itself there);
+  :func:`overlay`: a heatmap drawn over its image;
 * :func:`feature_maps` and :func:`features`: a layer's activations for one
   image (a grid display) or a whole dataset (a feature table); networks
   offer them as ``net.get_feature_maps`` and ``net.get_features``.
@@ -17,16 +18,20 @@ Each method runs in one compiled TensorFlow function per model (and
 layer), traced once and reused.
 """
 
-from ._target import target_layer
+from . import registry
+from ._target import ExplainTarget, target_layer
 from .feature_maps import FeatureMaps, feature_maps, features
 from .gradcam import gradcam, gradcam_plus_plus
-from .heatmaps import METHODS, heatmaps
+from .heatmaps import heatmaps
 from .occlusion import occlusion
 from .overlay import overlay
+from .registry import ExplainMethod
 from .saliency import saliency
 
 __all__ = [
     "METHODS",
+    "ExplainMethod",
+    "ExplainTarget",
     "FeatureMaps",
     "feature_maps",
     "features",
@@ -35,6 +40,13 @@ __all__ = [
     "heatmaps",
     "occlusion",
     "overlay",
+    "registry",
     "saliency",
     "target_layer",
 ]
+
+
+def __getattr__(name):
+    if name == "METHODS":  # the names registered now, methods added later included
+        return registry.names()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from ._compiled import cached, compiled, image_spec, run_batches
 from ._target import as_keras, check_images, class_indices, n_classes, resolve
+from .registry import register
 
 __all__ = ["gradcam", "gradcam_plus_plus"]
 
 
+@register("gradcam", title="Grad-CAM", aliases=("grad-cam", "grad_cam"),
+          description="gradient-weighted activations of a convolutional layer")
 def gradcam(model, images, class_index=None, layer=None, batch_size=64):
     """Grad-CAM heatmaps (Selvaraju et al., 2017), one per image, at the input size.
 
@@ -52,6 +55,9 @@ def gradcam(model, images, class_index=None, layer=None, batch_size=64):
     return _cams("gradcam", model, images, class_index, layer, batch_size)
 
 
+@register("gradcam++", title="Grad-CAM++",
+          aliases=("grad-cam++", "gradcam_plus_plus", "gradcampp"),
+          description="Grad-CAM with second-order weights (sharper for several objects)")
 def gradcam_plus_plus(model, images, class_index=None, layer=None, batch_size=64):
     """Grad-CAM++ heatmaps (Chattopadhay et al., 2018), one per image, at the input size.
 

@@ -5,31 +5,45 @@ from __future__ import annotations
 import inspect
 
 from ..errors import InvalidArgumentError
+from . import registry
 
-__all__ = ["heatmaps", "METHODS"]
-
-METHODS = ("gradcam", "gradcam++", "occlusion", "saliency")
-_ALIASES = {"grad-cam": "gradcam", "gradcam_plus_plus": "gradcam++", "grad-cam++": "gradcam++",
-            "gradcampp": "gradcam++", "smoothgrad": "saliency"}
+__all__ = ["heatmaps"]
 
 
-def _function(method):
-    from .gradcam import gradcam, gradcam_plus_plus
-    from .occlusion import occlusion
-    from .saliency import saliency
-
-    return {"gradcam": gradcam, "gradcam++": gradcam_plus_plus, "occlusion": occlusion,
-            "saliency": saliency}[method]
+def _check_options(method, options):
+    """Raise when *method*'s function takes none of some *options* (unless it takes ``**``)."""
+    params = inspect.signature(method.function).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    accepted = set(params) - {"model", "images", "class_index"}
+    unknown = sorted(set(options) - accepted)
+    if unknown:
+        raise InvalidArgumentError(
+            f"Method {method.name!r} takes no option {', '.join(map(repr, unknown))}; it takes "
+            f"{', '.join(sorted(accepted)) or 'no options'}."
+        )
 
 
 def heatmaps(model, images, method="gradcam", class_index=None, **options):
-    """Heatmaps ``(N, H, W)`` in [0, 1] by *method*: ``"gradcam"``, ``"gradcam++"``,
-    ``"occlusion"`` or ``"saliency"``.
+    """Heatmaps ``(N, H, W)`` in [0, 1] by the name of a registered *method*.
 
-    *options* go to the method (``layer=``, ``batch_size=``, ``mask_size=``,
-    ``step=``, ``samples=``, ``noise=``, ``seed=``); see
-    :func:`~dl_notebook.explain.gradcam`, :func:`~dl_notebook.explain.occlusion` and
-    :func:`~dl_notebook.explain.saliency`.
+    The methods are those of :func:`dl_notebook.explain.registry.methods`:
+    ``"gradcam"``, ``"gradcam++"``, ``"occlusion"``, ``"saliency"``
+    (SmoothGrad) and any registered since; names are case-blind and take
+    aliases (``"grad-cam"``, ``"smoothgrad"``).
+
+    Args:
+        model: a ``dn.Network`` or a ``keras.Model`` (one image input, a
+            ``(batch, classes)`` output).
+        images: an ``(N, H, W, C)`` batch the model takes, or one image.
+        method: the method's name.
+        class_index: None (each image's predicted class), an integer, or one
+            integer per image.
+        **options: passed to the method (``layer=``, ``batch_size=``,
+            ``mask_size=``, ``step=``, ``samples=``, ``noise=``, ``seed=``);
+            see :func:`~dl_notebook.explain.gradcam`,
+            :func:`~dl_notebook.explain.occlusion` and
+            :func:`~dl_notebook.explain.saliency`.
 
     Example:
         >>> import numpy as np, dl_notebook as dn
@@ -40,18 +54,6 @@ def heatmaps(model, images, method="gradcam", class_index=None, **options):
         >>> [dn.explain.heatmaps(net, x, m).shape for m in dn.explain.METHODS]
         [(2, 8, 8), (2, 8, 8), (2, 8, 8), (2, 8, 8)]
     """
-    key = method.lower().strip() if isinstance(method, str) else method
-    key = _ALIASES.get(key, key)
-    if key not in METHODS:
-        raise InvalidArgumentError(
-            f"Unknown heatmap method {method!r}; use one of {', '.join(map(repr, METHODS))}."
-        )
-    fn = _function(key)
-    accepted = set(inspect.signature(fn).parameters) - {"model", "images", "class_index"}
-    unknown = sorted(set(options) - accepted)
-    if unknown:
-        raise InvalidArgumentError(
-            f"Method {key!r} takes no option {', '.join(map(repr, unknown))}; it takes "
-            f"{', '.join(sorted(accepted))}."
-        )
-    return fn(model, images, class_index=class_index, **options)
+    entry = registry.get(method)
+    _check_options(entry, options)
+    return entry.function(model, images, class_index=class_index, **options)

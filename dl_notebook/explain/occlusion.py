@@ -16,6 +16,7 @@ import numpy as np
 from ..errors import InvalidArgumentError
 from ._compiled import cached, compiled, image_spec
 from ._target import as_keras, check_images, class_indices, n_classes
+from .registry import register
 
 __all__ = ["occlusion"]
 
@@ -73,6 +74,8 @@ def mask_grid(image_size, mask_size=None, step=None):
     return masks
 
 
+@register("occlusion", title="Occlusion", needs_gradients=False,
+          description="what the prediction loses when a patch is hidden (no gradients)")
 def occlusion(model, images, class_index=None, mask_size=None, step=None, batch_size=256):
     """Occlusion heatmaps, one per image, at the input size, in [0, 1].
 

@@ -9,10 +9,13 @@ import numpy as np
 from ..errors import InvalidArgumentError
 from ._compiled import cached, compiled, image_spec, run_batches
 from ._target import as_keras, check_images, class_indices, n_classes
+from .registry import register
 
 __all__ = ["saliency"]
 
 
+@register("saliency", title="SmoothGrad", aliases=("smoothgrad", "smooth-grad"),
+          description="pixel gradients averaged over noisy copies (SmoothGrad)")
 def saliency(model, images, class_index=None, samples=16, noise=0.15, seed=0, batch_size=64):
     """SmoothGrad saliency maps, one per image, at the input size, in [0, 1].
 

@@ -4,6 +4,7 @@ gradcam, heatmap. Each binds or shows what one call of the API returns.
 
 from __future__ import annotations
 
+from ..explain import registry
 from . import lr_forms
 from ._registry import command, find_data, find_network, find_result
 from .grammar import DLSyntaxError
@@ -162,14 +163,27 @@ def _gradcam(ns, p):
     return _heat(ns, p, "gradcam")
 
 
-@command("heatmap", [_MODEL], (OptionSpec("method", "NAME", "gradcam (default), gradcam++, "
-                                           "occlusion or saliency",
-                                           choices=("gradcam", "gradcam++", "occlusion",
-                                                    "saliency")),) + _HEAT_OPTIONS,
-          help="Heatmaps of what MODEL looks at, over evaluated images.",
-          examples=("%dl heatmap lenet --method occlusion --img-type C --n 4",))
 def _heatmap(ns, p):
     return _heat(ns, p, p.options.get("method", "gradcam"))
+
+
+def _method_option():
+    """``--method``: its choices and help are the methods registered in dl_notebook.explain."""
+    shown = [f"{m.name} ({m.title}{', the default' if m.name == 'gradcam' else ''})"
+             for m in registry.methods()]
+    return OptionSpec("method", "NAME", "the heatmap method: " + ", ".join(shown),
+                      choices=registry.names())
+
+
+def _register_heatmap():
+    """(Re)register ``%dl heatmap`` with the methods registered now."""
+    command("heatmap", [_MODEL], (_method_option(),) + _HEAT_OPTIONS,
+            help="Heatmaps of what MODEL looks at, over evaluated images.",
+            examples=("%dl heatmap lenet --method occlusion --img-type C --n 4",))(_heatmap)
+
+
+_register_heatmap()
+registry.on_change(_register_heatmap)  # a method registered later is a choice at once
 
 
 def _heat(ns, p, method):

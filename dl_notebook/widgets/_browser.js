@@ -1,5 +1,7 @@
 // Image browser: a header (filter summary, image-type and heatmap toggles), paging
 // controls and a grid of cards (thumbnail, labels, confidence, top-5 bars).
+// The heatmap toggle offers the methods of the `methods` trait (name and title of
+// each method registered in Python), redrawn when that list changes.
 // The kernel holds the state in synced traits; user actions go to it as messages
 // ({type: "go" | "heatmap" | "filter"}), each answered by {type: "ready"}.
 // Keyboard (when the browser has the focus): ←/→, PageUp/PageDown, Home/End.
@@ -10,11 +12,10 @@ const IMG_TYPES = [
   ["C", "Correct"],
   ["M", "Misclassified"],
 ];
-const HEATMAPS = [
-  [null, "None"],
-  ["gradcam", "Grad-CAM"],
-  ["occlusion", "Occlusion"],
-];
+
+function heatmapOptions(methods) {
+  return [[null, "None"], ...(methods || []).map((m) => [m.name, m.title, m.description])];
+}
 
 function percent(p) {
   if (p === null || p === undefined) return "–";
@@ -27,10 +28,11 @@ function segmented(label, options, onPick) {
   group.setAttribute("role", "group");
   group.setAttribute("aria-label", label);
   group.append(el("span", "dln-br-seg-label", label));
-  const buttons = options.map(([value, text]) => {
+  const buttons = options.map(([value, text, hint]) => {
     const button = el("button", "dln-btn dln-br-seg-btn", text);
     button.type = "button";
     button.dataset.value = value === null ? "" : value;
+    if (hint) button.title = hint;
     button.addEventListener("click", () => onPick(value));
     group.append(button);
     return button;
@@ -91,7 +93,8 @@ function render({ model, el: host }) {
   const head = el("div", "dln-br-head");
   const summary = el("div", "dln-br-summary");
   const types = segmented("Show", IMG_TYPES, (value) => request({ type: "filter", img_type: value }));
-  const heat = segmented("Heatmap", HEATMAPS, (value) => request({ type: "heatmap", method: value }));
+  const pickHeatmap = (value) => request({ type: "heatmap", method: value });
+  let heat = segmented("Heatmap", heatmapOptions(model.get("methods")), pickHeatmap);
   head.append(summary, types.group, heat.group);
 
   const nav = el("div", "dln-br-nav");
@@ -152,6 +155,13 @@ function render({ model, el: host }) {
     error.textContent = model.get("error");
   }
 
+  function updateMethods() {
+    const fresh = segmented("Heatmap", heatmapOptions(model.get("methods")), pickHeatmap);
+    heat.group.replaceWith(fresh.group);
+    heat = fresh;
+    heat.mark(model.get("heatmap"));
+  }
+
   function updateGrid() {
     const items = model.get("items") || [];
     const thumbs = model.get("thumbnails") || [];
@@ -202,6 +212,7 @@ function render({ model, el: host }) {
   const unlisten = listen(model, [
     ["msg:custom", onMessage],
     ...headerTraits.map((name) => [`change:${name}`, updateHeader]),
+    ["change:methods", updateMethods],
     ["change:items", updateGrid],
     ["change:thumbnails", updateThumbs],
     ["change:busy", updateBusy],

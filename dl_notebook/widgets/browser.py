@@ -5,8 +5,10 @@
 misclassified, optionally one true and one predicted class), one page at a time:
 each card has the thumbnail, the true label, the prediction (red when wrong), the
 confidence and the top-5 probabilities. Only the current page's thumbnails are
-made, by the result's ``page(...)``; a toggle overlays Grad-CAM or occlusion
-heatmaps, computed for the whole page in one batch. The kernel holds the state
+made, by the result's ``page(...)``; a toggle overlays the heatmaps of any
+method registered in :mod:`dl_notebook.explain.registry` (the page receives
+their names and titles in the ``methods`` trait), computed for the whole page
+in one batch. The kernel holds the state
 (``indices``, ``page``); the browser part (``_browser.js``) draws the synced
 traits and sends what the user does as messages, so it also works in Voila,
 where views render after the notebook has run.
@@ -16,19 +18,40 @@ from __future__ import annotations
 
 import base64
 import math
+import weakref
 
 import anywidget
 import numpy as np
 import traitlets
 
 from dl_notebook.errors import InvalidArgumentError
+from dl_notebook.explain import registry
 from dl_notebook.widgets._assets import widget_assets
 
 __all__ = ["ImageBrowser"]
 
 _KEEP = object()  # set_filter: leave this part of the filter as it is
 _TYPE_LABELS = {"A": "All images", "C": "Correctly classified", "M": "Misclassified"}
-HEATMAP_METHODS = ("gradcam", "occlusion", "gradcam++", "saliency")
+_OPEN: weakref.WeakSet = weakref.WeakSet()  # browsers whose method list follows the registry
+
+
+def heatmap_methods() -> list:
+    """The heatmap methods a browser offers: name, title and needs of each registered method.
+
+    Example:
+        >>> [m["title"] for m in heatmap_methods()][:2]
+        ['Grad-CAM', 'Grad-CAM++']
+    """
+    return [method.as_dict() for method in registry.methods()]
+
+
+def _follow_registry():
+    methods = heatmap_methods()
+    for browser in list(_OPEN):
+        browser.methods = methods
+
+
+registry.on_change(_follow_registry)
 
 
 def _is_int(value) -> bool:
@@ -93,7 +116,9 @@ class ImageBrowser(anywidget.AnyWidget):
         n_pages: the number of pages (at least 1).
         n_images: the number of images the filter selects.
         items: the current page's entries of ``result.page(...)``, without the PNG bytes.
-        heatmap: None, "gradcam", "occlusion", "gradcam++" or "saliency".
+        heatmap: None or the name of a registered heatmap method ("gradcam", ...).
+        methods: the registered heatmap methods (``name``, ``title``, ...) the
+            page offers; a method registered later is added.
         summary: the header line, e.g. "Misclassified · true 3 → pred 8 · 37 images · page 2/4".
 
     Example:
@@ -129,6 +154,9 @@ class ImageBrowser(anywidget.AnyWidget):
     heatmap = traitlets.Unicode(
         None, allow_none=True, help="Heatmap overlaid on the thumbnails, or None."
     ).tag(sync=True)
+    methods = traitlets.List(
+        traitlets.Dict(), help="Heatmap methods offered: name, title, description, needs."
+    ).tag(sync=True)
     busy = traitlets.Bool(False, help="True while the kernel makes a page.").tag(sync=True)
     error = traitlets.Unicode("", help="The last error of a browser action, or ''.").tag(
         sync=True
@@ -144,7 +172,9 @@ class ImageBrowser(anywidget.AnyWidget):
             raise InvalidArgumentError(
                 f"thumb_size must be an integer from 16 to 512 pixels; got {thumb_size!r}."
             )
-        super().__init__(page_size=int(page_size), thumb_size=int(thumb_size))
+        super().__init__(page_size=int(page_size), thumb_size=int(thumb_size),
+                         methods=heatmap_methods())
+        _OPEN.add(self)
         self.result = result
         self._indices = np.empty(0, dtype=np.int64)
         self._filter = {"img_type": "A", "true_class": None, "pred_class": None, "sort": None}
@@ -217,11 +247,7 @@ class ImageBrowser(anywidget.AnyWidget):
         value = proposal["value"]
         if value in (None, "", "none", "None"):
             return None
-        if value not in HEATMAP_METHODS:
-            raise InvalidArgumentError(
-                f"heatmap must be None or one of {', '.join(HEATMAP_METHODS)}; got {value!r}."
-            )
-        return value
+        return registry.get(value).name  # an unknown name: "Unknown heatmap method ..."
 
     @traitlets.observe("page")
     def _page_changed(self, _change):
