@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..errors import InvalidArgumentError
 from .network import Network
 
 __all__ = ["Sequential"]
@@ -13,9 +14,12 @@ class Sequential(Network):
     ``add(layer)`` connects the new layer to the last layer; ``inputs=``
     still makes branches, so a Sequential can grow residual connections.
 
+    The name comes first, as in ``keras.Sequential`` and ``dn.Network``:
+    ``dn.Sequential("lenet")``. A list given first is read as *layers*.
+
     Args:
-        layers: layers to add in order.
         name: the network's name.
+        layers: layers to add in order.
 
     Example:
         >>> import dl_notebook as dn
@@ -27,9 +31,18 @@ class Sequential(Network):
         >>> net.add(dn.layers.OutputLayer(10, act="softmax"))
         >>> net.layer_names
         ['input1', 'conv1', 'pool1', 'fc1', 'output1']
+        >>> dn.Sequential("tiny", [dn.layers.InputLayer(shape=(4,))]).name
+        'tiny'
     """
 
     _chains = True
 
-    def __init__(self, layers=None, name=None):
+    def __init__(self, name=None, layers=None):
+        if isinstance(name, (list, tuple)):  # Sequential([...]) as before: the layers
+            if layers is not None:
+                raise InvalidArgumentError(
+                    "Sequential got its layers twice (a list first and layers=); "
+                    "write Sequential(name, layers=[...])."
+                )
+            name, layers = None, name
         super().__init__(name=name, layers=layers)
