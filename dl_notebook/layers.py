@@ -1,4 +1,10 @@
-"""``dn.layers``: layer specs with DLPy names and Keras underneath."""
+"""``dn.layers``: layer specs with DLPy names and Keras underneath.
 
-from .model.layers import *  # noqa: F403
-from .model.layers import __all__  # noqa: F401
+The names of :mod:`dl_notebook.model.layers`: every layer type (``__all__``),
+and what a new layer type declares and checks with.
+"""
+
+from .model import layers as _layers
+
+globals().update({k: v for k, v in vars(_layers).items() if not k.startswith("_")})
+__all__ = list(_layers.__all__)

@@ -19,24 +19,10 @@ import heapq
 from dataclasses import dataclass, field
 
 from ..errors import InvalidArgumentError
+from .kinds import KINDS
 
 __all__ = ["DagNode", "Dag", "KINDS", "topological_order"]
 
-KINDS = (
-    "input",
-    "conv",
-    "pool",
-    "dense",
-    "norm",
-    "merge",
-    "activation",
-    "dropout",
-    "reshape",
-    "recurrent",
-    "embedding",
-    "output",
-    "other",
-)
 
 
 @dataclass(frozen=True)

@@ -20,27 +20,11 @@ import hashlib
 from dataclasses import dataclass
 
 from ._format import clip, escape, text_width
+from .kinds import PALETTE
 from .layout import Layout
 
 __all__ = ["DrawBox", "PALETTE", "render_svg"]
 
-# (fill, stroke) per kind: light tints of the Okabe-Ito colours, readable with dark text.
-PALETTE = {
-    "input": ("#e4e4e4", "#6e6e6e"),
-    "conv": ("#cfe7f7", "#3a8fc4"),
-    "pool": ("#c5e8dc", "#00876a"),
-    "dense": ("#fbe2b0", "#c98a00"),
-    "norm": ("#f7f1b8", "#a89b00"),
-    "merge": ("#f1d5e5", "#b05f8d"),
-    "activation": ("#f7f7f7", "#9a9a9a"),
-    "dropout": ("#ececec", "#b3b3b3"),
-    "reshape": ("#e3ddf3", "#7e6bb8"),
-    "recurrent": ("#f6cfb8", "#c45200"),
-    "embedding": ("#c2d9ef", "#0069a8"),
-    "output": ("#f3c2c2", "#b0413e"),
-    "other": ("#ffffff", "#8a8a8a"),
-    "group": ("#eef1f5", "#4f5d6d"),
-}
 _KIND_ORDER = list(PALETTE)
 
 FONT = "Helvetica, Arial, sans-serif"

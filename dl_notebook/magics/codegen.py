@@ -25,42 +25,10 @@ from __future__ import annotations
 
 import re
 
-from ..model.layers.base import _ACTIVATIONS
+from ..model.layers.base import ACTIVATIONS, KerasLayer
 from .model_cell import _snake
 
 __all__ = ["dl_cell", "python_code", "layer_arguments"]
-
-_KERAS_SKIP = {"name", "trainable", "dtype"}
-_POSITIONAL = {
-    "Conv2d": ("n_filters", "width"), "Conv1d": ("n_filters", "width"),
-    "Conv2DTranspose": ("n_filters", "width"), "Dense": ("n",), "OutputLayer": ("n",),
-    "Dropout": ("rate",), "Reshape": ("target_shape",), "Embedding": ("input_dim", "output_dim"),
-    "Recurrent": ("n",), "Pooling": ("width",), "UpSampling2D": ("size",),
-}
-
-
-def _kernel(spec):
-    return spec.width if spec.height == spec.width else (spec.height, spec.width)
-
-
-def _differs(value, default) -> bool:
-    if default is None:
-        return value is not None
-    try:
-        return bool(value != default)
-    except (TypeError, ValueError):  # arrays
-        return True
-
-
-def _nondefault(pairs):
-    return {key: value for key, value, default in pairs if _differs(value, default)}
-
-
-def _plain(value):
-    """NumPy arrays and scalars as Python lists and numbers."""
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    return value
 
 
 def layer_arguments(spec) -> tuple[str, dict]:
@@ -75,100 +43,9 @@ def layer_arguments(spec) -> tuple[str, dict]:
         >>> layer_arguments(dn.layers.Conv2d(8, 3, stride=2, act="identity"))
         ('Conv2d', {'n_filters': 8, 'width': 3, 'stride': 2, 'act': None})
     """
-    cls = type(spec).__name__
-    if cls == "InputLayer":
-        args = {"shape": spec.shape}
-        args.update(_nondefault([("offsets", _plain(spec.offsets), None),
-                                 ("scale", _plain(spec.scale), None),
-                                 ("std", _plain(spec.std), None),
-                                 ("dtype", spec.dtype, "float32")]))
-        return cls, args
-    if cls in ("Conv2d", "Conv1d", "Conv2DTranspose"):
-        args = {"n_filters": spec.n_filters, "width": _kernel(spec)}
-        args.update(_nondefault([
-            ("stride", spec.stride, 1), ("padding", spec.padding, "same"),
-            ("act", spec.act, "relu"), ("dropout", spec.dropout, 0.0),
-            ("include_bias", spec.include_bias, True), ("dilation", spec.dilation, 1),
-            ("init", spec.init, "glorot_uniform")]))
-        return cls, args
-    if cls == "Pooling":
-        args = {"width": spec.width}
-        args.update(_nondefault([("height", spec.height, spec.width), ("stride", spec.stride, None),
-                                 ("pool", spec.pool, "max"), ("padding", spec.padding, "same"),
-                                 ("dropout", spec.dropout, 0.0)]))
-        return cls, args
-    if cls == "UpSampling2D":
-        return cls, _nondefault([("size", spec.size, 2),
-                                 ("interpolation", spec.interpolation, "nearest")])
-    if cls == "BN":
-        return cls, _nondefault([("act", spec.act, None), ("momentum", spec.momentum, 0.99),
-                                 ("epsilon", spec.epsilon, 1e-3)])
-    if cls in ("Dense", "OutputLayer"):
-        args = {"n": spec.n}
-        default_act = "relu" if cls == "Dense" else "softmax"
-        args.update(_nondefault([
-            ("act", spec.act, default_act), ("dropout", spec.dropout, 0.0),
-            ("include_bias", spec.include_bias, True), ("flatten", spec.flatten, "auto"),
-            ("init", spec.init, "glorot_uniform")]))
-        if cls == "OutputLayer":
-            auto = "entropy" if spec.act in ("softmax", "sigmoid") else "mse"
-            if spec.error != auto:
-                args["error"] = spec.error
-        return cls, args
-    if cls == "Dropout":
-        return cls, {"rate": spec.rate}
-    if cls == "Reshape":
-        return cls, {"target_shape": spec.target_shape}
-    if cls == "Embedding":
-        args = {"input_dim": spec.input_dim, "output_dim": spec.output_dim}
-        args.update(_nondefault([("mask_zero", spec.mask_zero, False)]))
-        return cls, args
-    if cls == "Res":
-        return cls, _nondefault([("act", spec.act, None)])
-    if cls == "Concat":
-        return cls, _nondefault([("axis", spec.axis, -1), ("act", spec.act, None)])
-    if cls == "Recurrent":
-        args = {"n": spec.n, "rnn_type": spec.rnn_type}
-        args.update(_nondefault([
-            ("output_type", spec.output_type, "encoding"),
-            ("bidirectional", spec.bidirectional, False), ("reversed_", spec.reversed_, False),
-            ("act", spec.act, "tanh"), ("dropout", spec.dropout, 0.0)]))
-        return cls, args
-    if cls == "KerasLayer":
-        layer = spec._source if not spec._layers else spec._layers[0]
-        defaults = _keras_defaults(type(layer))
-        config = {k: v for k, v in layer.get_config().items()
-                  if k not in _KERAS_SKIP and _simple(v) and not _same(v, defaults.get(k, _NO))}
-        return f"keras.{type(layer).__name__}", config
-    return cls, {}  # GlobalAveragePooling2D, Flatten: no arguments
-
-
-_NO = object()
-
-
-def _keras_defaults(cls) -> dict:
-    import inspect
-
-    try:
-        params = inspect.signature(cls.__init__).parameters.values()
-    except (TypeError, ValueError):
-        return {}
-    return {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
-
-
-def _same(value, default) -> bool:
-    if default is _NO:
-        return False
-    if isinstance(value, (list, tuple)) and isinstance(default, (list, tuple)):
-        return list(value) == list(default)
-    return type(value) is type(default) and value == default or (value is None and
-                                                                     default is None)
-
-
-def _simple(value) -> bool:
-    if isinstance(value, (list, tuple)):
-        return all(isinstance(v, (bool, int, float, str)) or v is None for v in value)
-    return value is None or isinstance(value, (bool, int, float, str))
+    if isinstance(spec, KerasLayer):
+        return f"keras.{type(spec.source).__name__}", spec.arguments()
+    return type(spec).__name__, spec.arguments()
 
 
 # -- names and inputs, as a rebuilt network would choose them ---------------------------------
@@ -176,6 +53,11 @@ def _prefix(spec, cls):
     if cls.startswith("keras."):
         return _snake(cls[len("keras."):])
     return type(spec).prefix
+
+
+def _joins(spec) -> bool:
+    """True for layers that name the layers they join (``res a b``)."""
+    return (spec.min_inputs or 0) >= 2
 
 
 def _walk(net):
@@ -188,7 +70,7 @@ def _walk(net):
             n += 1
         label = None if spec.name == f"{prefix}{n}" else spec.name
         inputs = spec.inputs
-        if not inputs or (inputs == [previous] and cls not in ("Res", "Concat")):
+        if not inputs or (inputs == [previous] and not _joins(spec)):
             inputs = None
         rows.append((spec, cls, args, label, inputs))
         taken.add(spec.name)
@@ -200,9 +82,9 @@ def _walk(net):
 def _act_word(act):
     if act is None:
         return "identity"
-    if act in _ACTIVATIONS:
+    if act in ACTIVATIONS:
         return act
-    return next((k for k, v in _ACTIVATIONS.items() if v == act), str(act))
+    return next((k for k, v in ACTIVATIONS.items() if v == act), str(act))
 
 
 def _fmt(value) -> str:
@@ -225,56 +107,61 @@ def _fmt(value) -> str:
     return text
 
 
-_WORDS = {"Conv2d": "conv", "Conv1d": "conv1d", "Conv2DTranspose": "deconv", "Pooling": "pool",
-          "GlobalAveragePooling2D": "gap", "UpSampling2D": "upsample", "BN": "bn",
-          "Dense": "dense", "OutputLayer": "output", "Dropout": "dropout", "Flatten": "flatten",
-          "Reshape": "reshape", "Embedding": "embedding", "Res": "res", "Concat": "concat",
-          "InputLayer": "input"}
-_KEYS = {"include_bias": "bias", "reversed_": "reversed"}
+def _same(a, b) -> bool:
+    return type(a) is type(b) and a == b
 
 
-def _line(cls, args, inputs, sequence) -> str:
+def _text(arg, value) -> str:
+    """*value* of *arg* as a ``%%dl`` word."""
+    if arg.kind == "act":
+        return _act_word(value)
+    if isinstance(arg.choices, dict):
+        if isinstance(value, str) and _same(arg.choices.get(value), value):
+            return value
+        return next((w for w, v in arg.choices.items() if _same(v, value)), _fmt(value))
+    if arg.kind == "kernel" and isinstance(value, int):
+        return f"{value}x{value}"
+    if arg.kind == "nums" and isinstance(value, (list, tuple)):
+        return ",".join(_fmt(v) for v in value)
+    return _fmt(value)
+
+
+def _keyword_of(spec, by_name, sequence):
+    """The first keyword of *spec*'s type whose presets it matches."""
+    for kw in type(spec).keywords:
+        if sequence and kw.sequence:
+            continue
+        if all(_same(by_name[k].value(spec), v) for k, v in kw.preset.items()):
+            return kw
+    return type(spec).keywords[-1]
+
+
+def _line(spec, cls, args, inputs, sequence) -> str:
     args = dict(args)
-    if cls.startswith("keras."):
+    if isinstance(spec, KerasLayer):
         words = ["keras", cls[len("keras."):]]
-    elif cls == "Recurrent":
-        words = [args.pop("rnn_type"), str(args.pop("n"))]
-        if args.pop("bidirectional", False):
-            words.append("bidirectional")
-        if args.pop("output_type", "encoding") == "samelength":
-            words.append("samelength")
-        if args.pop("reversed_", False):
-            words.append("reversed")
-    else:
-        word = _WORDS[cls]
-        words = ["conv2d" if word == "conv" and sequence else word]
-        if cls == "Pooling":
-            words.append({"max": "max", "mean": "avg"}[args.pop("pool", "max")])
-            height = args.pop("height", args["width"])
-            args["width"] = args["width"] if height == args["width"] else (height, args["width"])
-        for key in _POSITIONAL.get(cls, ()) + (("shape",) if cls == "InputLayer" else ()):
-            if key in args:
-                value = args.pop(key)
-                if key == "width" and cls in ("Conv2d", "Conv2DTranspose") and \
-                        isinstance(value, int):
-                    value = (value, value)
-                words.append(_fmt(value))
-        if cls in ("Conv2d", "Conv1d", "Conv2DTranspose", "Dense", "OutputLayer"):
-            default = "softmax" if cls == "OutputLayer" else "relu"
-            words.append(_act_word(args.pop("act", default)))
-        elif cls == "BN" and "act" in args:
-            words.append(_act_word(args.pop("act")))
-        if cls in ("Res", "Concat"):
+        return " ".join(words + [f"{k}={_fmt(v)}" for k, v in args.items()] +
+                        (["inputs=" + ",".join(inputs)] if inputs else []))
+    by_name = {arg.name: arg for arg in type(spec).args}
+    kw = _keyword_of(spec, by_name, sequence)
+    for key in kw.preset:
+        args.pop(key, None)
+    words = [kw.word]
+    for slot in kw.slots:
+        if slot == "inputs":  # names take every word after them: the rest go as key=value
             words += list(inputs or [])
             inputs = None
-    for key, value in args.items():
-        if key == "act":
-            text = _act_word(value)
-        elif key in ("offsets", "std", "scale") and isinstance(value, (list, tuple)):
-            text = ",".join(_fmt(v) for v in value)
-        else:
-            text = _fmt(value)
-        words.append(f"{_KEYS.get(key, key)}={text}")
+            break
+        if slot in args:
+            words.append(_text(by_name[slot], args.pop(slot)))
+        elif slot in kw.shown:
+            words.append(_text(by_name[slot], by_name[slot].default_for(spec)))
+    for name in list(args):
+        flag = next((w for w, v in by_name[name].flags.items() if _same(v, args[name])), None)
+        if flag is not None:
+            words.append(flag)
+            del args[name]
+    words += [f"{by_name[k].key}={_text(by_name[k], v)}" for k, v in args.items()]
     if inputs:
         words.append("inputs=" + ",".join(inputs))
     return " ".join(words)
@@ -316,8 +203,8 @@ def dl_cell(net, name=None) -> str:
     inputs = [spec for spec in net if type(spec).__name__ == "InputLayer"]
     sequence = bool(inputs) and len(inputs[0].shape) == 2
     lines = [header]
-    for _, cls, args, label, inputs in rows:
-        line = _line(cls, args, inputs, sequence)
+    for spec, cls, args, label, inputs in rows:
+        line = _line(spec, cls, args, inputs, sequence)
         lines.append(f"{label}: {line}" if label else line)
     return "\n".join(lines)
 
@@ -350,19 +237,16 @@ def python_code(net, name=None) -> str:
     chains = isinstance(net, Sequential)
     rows = _walk(net)
     uses_keras = any(cls.startswith("keras.") for _, cls, *_ in rows)
-    lines = ["import dl_notebook as dn"] + (["import keras"] if uses_keras else []) + [""]
-    lines.append(f"{var} = dn.{'Sequential' if chains else 'Network'}(name={net.name!r})")
+    lines = ["import dl_notebook as dn"] + (["import keras"] if uses_keras else [])
+    lines += sorted({f"from {type(spec).__module__} import {cls}" for spec, cls, *_ in rows
+                     if not cls.startswith("keras.") and _foreign(spec)})
+    lines += ["", f"{var} = dn.{'Sequential' if chains else 'Network'}(name={net.name!r})"]
     for spec, cls, args, label, inputs in rows:
-        positional = [_py(args.pop(k)) for k in _POSITIONAL.get(cls, ()) if k in args]
-        keywords = [f"{k}={_py(_act_word(v) if k == 'act' and not cls.startswith('keras.') else v)}"
-                    for k, v in args.items()]
         if cls.startswith("keras."):
-            keywords.append(f"name={spec.name!r}")
-            call = f"keras.layers.{cls[len('keras.'):]}({', '.join(positional + keywords)})"
+            keywords = [f"{k}={_py(v)}" for k, v in args.items()] + [f"name={spec.name!r}"]
+            call = f"keras.layers.{cls[len('keras.'):]}({', '.join(keywords)})"
         else:
-            if label:
-                keywords.append(f"name={label!r}")
-            call = f"dn.layers.{cls}({', '.join(positional + keywords)})"
+            call = _spec_call(spec, cls, args, label)
         if not chains and spec.inputs and inputs is None:
             inputs = spec.inputs
         where = ""
@@ -370,3 +254,24 @@ def python_code(net, name=None) -> str:
             where = f", inputs={inputs[0]!r}" if len(inputs) == 1 else f", inputs={inputs!r}"
         lines.append(f"{var}.add({call}{where})")
     return "\n".join(lines)
+
+
+def _foreign(spec) -> bool:
+    """True for a layer type defined outside ``dn.layers`` (imported by name instead)."""
+    return not type(spec).__module__.startswith("dl_notebook.")
+
+
+def _spec_call(spec, cls, args, label) -> str:
+    args = dict(args)
+    by_name = {arg.name: arg for arg in type(spec).args}
+    positional = []
+    for arg in type(spec).args:
+        if not arg.positional or arg.name not in args:
+            break
+        positional.append(_py(args.pop(arg.name)))
+    keywords = [f"{k}={_py(_act_word(v) if by_name[k].kind == 'act' else v)}"
+                for k, v in args.items()]
+    if label:
+        keywords.append(f"name={label!r}")
+    prefix = "" if _foreign(spec) else "dn.layers."
+    return f"{prefix}{cls}({', '.join(positional + keywords)})"

@@ -19,13 +19,18 @@ import sys
 
 from ..errors import DLError
 from .commands import COMMANDS, datasets, networks
-from .layer_table import _CHOICES, ACTIVATIONS, all_words, keyword_for
+from .layer_table import ACTIVATIONS, Choice, all_words, keyword_for
 from .lr_forms import LR_FORMS
 from .model_cell import MODEL_SPEC
 
 __all__ = ["complete", "make_matcher"]
 
-_KIND_VALUES = {"act": ACTIVATIONS, "bool": ("true", "false"), **_CHOICES}
+_KIND_VALUES = {"act": ACTIVATIONS, "bool": ("true", "false")}
+
+
+def _values_of(kind) -> tuple:
+    """The words a value of *kind* can be (none for numbers, sizes and the like)."""
+    return kind.words if isinstance(kind, Choice) else _KIND_VALUES.get(kind, ())
 
 
 def _words_and_fragment(text):
@@ -67,7 +72,7 @@ def _layer_line(words, fragment, defined):
         if key == "inputs":
             return _after_comma(value, defined)
         option = keyword.options.get(key.lower())
-        return (list(_KIND_VALUES.get(option[1], ())) if option else []), value
+        return (list(_values_of(option[1])) if option else []), value
     if keyword.word == "keras":
         keras = sys.modules.get("keras")  # class names only when Keras is already loaded
         names = [n for n in dir(keras.layers) if n[:1].isupper()] if len(words) == 1 and keras \
@@ -75,10 +80,8 @@ def _layer_line(words, fragment, defined):
         return names + [f"{k}=" for k in ("name", "inputs")], fragment
     options = [f"{k}=" for k in sorted(set(keyword.options) | {"name", "inputs"})]
     words_ = list(keyword.flags)
-    if any(kind == "act" for _, kind, _ in keyword.slots):
-        words_ += list(ACTIVATIONS)
-    if any(kind == "pool" for _, kind, _ in keyword.slots):
-        words_ += ["max", "avg"]
+    for _, kind, _ in keyword.slots:
+        words_ += list(_values_of(kind))
     if any(kind == "names" for _, kind, _ in keyword.slots):
         words_ += list(defined)
     return sorted(set(words_)) + options, fragment

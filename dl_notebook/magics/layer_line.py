@@ -22,18 +22,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .. import layers as _layers
 from ..errors import DLError
 from .grammar import DLSyntaxError, Token, did_you_mean
-from .layer_table import (
-    ACTIVATIONS,
-    KEYWORDS,
-    Keyword,
-    accepts,
-    all_words,
-    convert,
-    keyword_for,
-)
+from .layer_table import ACTIVATIONS, Keyword, accepts, all_words, convert, keyword_for
 from .values import NAME_RE, auto_value, to_names, value_of
 
 __all__ = ["LayerPlan", "parse_layer"]
@@ -68,8 +59,7 @@ class LayerPlan:
             if self.cls_name == "KerasLayer":
                 self.spec = self._keras_layer()
             else:
-                cls = getattr(_layers, self.cls_name)
-                self.spec = cls(**self.kwargs, name=self.name)
+                self.spec = self.keyword.spec(**self.kwargs, name=self.name)
         except DLSyntaxError:
             raise
         except (DLError, TypeError, ValueError) as err:
@@ -151,8 +141,8 @@ def parse_layer(tokens: list[Token], *, sequence=False, defined=None) -> LayerPl
         raise DLSyntaxError.at(head, f"unknown layer type `{head.text}`",
                                did_you_mean(head.text.lower(), all_words()) or
                                "`%dl help layers` lists the layer types")
-    if keyword.word == "conv" and sequence:
-        keyword = KEYWORDS["conv1d"]
+    if sequence and keyword.source.sequence:
+        keyword = keyword_for(keyword.source.sequence)
     plan = LayerPlan(keyword, head, kwargs=dict(keyword.preset))
     if label is not None:
         plan.name, plan.name_token = label.text, label
@@ -171,17 +161,16 @@ def parse_layer(tokens: list[Token], *, sequence=False, defined=None) -> LayerPl
     missing = [s for s in open_slots if s[2] and s[0] not in plan.explicit
                and not (s[1] == "names" and plan.inputs)]
     if missing:
-        what = {"int": "a number", "size": "a size", "size1": "a size", "names": "layer names",
-                "shape": "a shape", "rshape": "a shape", "class": "a keras.layers class name"}
+        what = {"int": "a number", "size": "a size", "kernel": "a size", "size1": "a size",
+                "names": "layer names", "shape": "a shape", "rshape": "a shape",
+                "class": "a keras.layers class name"}
         param, kind, _ = missing[0]
         raise DLSyntaxError.after(tokens[-1], f"`{keyword.word}` needs "
                                               f"{what.get(kind, param)} ({param})",
                                   f"e.g. `{keyword.example}`")
-    if keyword.cls in ("Res", "Concat") and len(plan.inputs) == 1:
+    if (keyword.spec.min_inputs or 0) >= 2 and len(plan.inputs) == 1:
         raise DLSyntaxError.after(plan.inputs[0], f"`{keyword.word}` joins two or more layers; "
                                                   "name one more", f"e.g. `{keyword.example}`")
-    if keyword.cls == "Pooling" and isinstance(plan.kwargs.get("width"), tuple):
-        plan.kwargs["height"], plan.kwargs["width"] = plan.kwargs["width"]
     if keyword.cls != "KerasLayer":
         plan.make_spec()
     return plan
@@ -251,7 +240,7 @@ def _positional(plan: LayerPlan, tok: Token, open_slots, defined):
                                         f"and {tok.text})")
     if re.fullmatch(r"[0-9.x?/eE+\-]+", tok.text):  # a malformed number: say what was expected
         for _param, kind, _ in open_slots:
-            if kind in ("int", "num", "size", "size1", "shape", "rshape"):
+            if kind in ("int", "num", "size", "kernel", "size1", "shape", "rshape"):
                 convert(kind, tok)
     expected = [s[0] for s in open_slots] + sorted(plan.keyword.flags)
     hint = did_you_mean(tok.text.lower(), list(plan.keyword.flags) + list(ACTIVATIONS)) or (

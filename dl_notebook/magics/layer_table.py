@@ -1,13 +1,16 @@
-"""Layer keywords of ``%%dl`` cells: which ``dn.layers`` spec each makes and how it reads values.
+"""Layer keywords of ``%%dl`` cells, read off the layer types themselves.
 
-``conv 32 3x3 relu`` -> ``dn.layers.Conv2d(32, 3, act="relu")``. Each keyword
-names a spec and types its positional arguments (*slots*: ``(param, kind,
-required)``); *flags* are words that set one argument (``valid``,
-``bidirectional``); *options* map ``key=`` names (the spec's DLPy names and
-aliases such as ``filters``) to an argument and a kind. A kind says how a
+``conv 32 3x3 relu`` -> ``dn.layers.Conv2d(32, 3, act="relu")``. Each layer
+type declares its keywords and arguments (see
+:mod:`dl_notebook.model.layers.describe`); this module turns them into what
+the parser reads: *slots* (``(param, kind, required)`` for positional
+arguments in order), *flags* (words that set one argument: ``valid``,
+``bidirectional``) and *options* (``key=`` names, DLPy's and Keras' aliases
+such as ``filters`` included, to an argument and a kind). A kind says how a
 value is read: ``int``, ``num`` (``0.5``, ``1e-3``, ``1/255``), ``size``
-(``3`` or ``3x5``), ``shape`` (``32x32x1``, ``?`` for a free size), ``act``
-(an activation name), a choice, ``names`` (layer names).
+(``3`` or ``3x5``), ``kernel`` (a size, written back as ``3x3``),
+``shape`` (``32x32x1``, ``?`` for a free size), ``act`` (an activation
+name), a :class:`Choice` of words, ``names`` (layer names).
 
 Example:
     >>> from dl_notebook.magics.layer_table import keyword_for
@@ -18,24 +21,45 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..model.layers.base import _ACTIVATIONS
+from ..model.layers.base import ACTIVATIONS as _ACTIVATIONS
+from ..model.layers.describe import REQUIRED, layer_types, registry_version
 from .grammar import DLSyntaxError, Token, did_you_mean
 from .values import NAME_RE, auto_value, to_bool, to_int, to_number, to_shape, to_size
 
-__all__ = ["Keyword", "KEYWORDS", "ACTIVATIONS", "keyword_for", "all_words", "convert"]
+__all__ = ["Keyword", "KEYWORDS", "ACTIVATIONS", "Choice", "keyword_for", "keywords",
+           "aliases", "all_words", "convert"]
 
 ACTIVATIONS = tuple(sorted(_ACTIVATIONS))
 
 
 @dataclass(frozen=True)
+class Choice:
+    """A value kind that is one of some words; *values* maps a word to the value it gives."""
+
+    words: tuple
+    values: tuple = ()  # (word, value) pairs where a word gives another value
+
+    @classmethod
+    def of(cls, choices):
+        if isinstance(choices, dict):
+            return cls(tuple(choices), tuple((w, v) for w, v in choices.items() if w != v))
+        return cls(tuple(choices))
+
+    def value(self, word):
+        return dict(self.values).get(word, word)
+
+
+@dataclass(frozen=True)
 class Keyword:
-    """One layer keyword: the spec it makes and how its arguments are read.
+    """One layer keyword: the layer type it makes and how its arguments are read.
 
     ``slots``: ``(param, kind, required)`` for positional arguments in
     order; ``flags``: word -> ``(param, value)``; ``options``: key ->
-    ``(param, kind)``; ``preset``: arguments always passed.
+    ``(param, kind)``; ``preset``: arguments always passed; ``spec``: the
+    layer type; ``source``: its declared :class:`~dl_notebook.model.layers.describe.Keyword`.
     """
 
     word: str
@@ -46,156 +70,81 @@ class Keyword:
     preset: dict = field(default_factory=dict)
     example: str = ""
     help: str = ""
+    spec: type | None = None
+    source: object = None
 
 
-def _opts(*groups, **extra):
-    out = {}
-    for group in groups:
-        out.update(group)
-    out.update(extra)
-    return out
+def _kind(arg):
+    return Choice.of(arg.choices) if arg.choices else arg.kind
 
 
-_PAD = {"same": ("padding", "same"), "valid": ("padding", "valid")}
-_CONV_OPTS = {
-    "n_filters": ("n_filters", "int"), "filters": ("n_filters", "int"),
-    "width": ("width", "size"), "kernel": ("width", "size"), "kernel_size": ("width", "size"),
-    "height": ("height", "int"), "stride": ("stride", "size"), "strides": ("stride", "size"),
-    "stride_horizontal": ("stride_horizontal", "int"),
-    "stride_vertical": ("stride_vertical", "int"),
-    "padding": ("padding", "padding"), "act": ("act", "act"), "activation": ("act", "act"),
-    "dropout": ("dropout", "num"), "include_bias": ("include_bias", "bool"),
-    "bias": ("include_bias", "bool"), "dilation": ("dilation", "size"), "init": ("init", "word"),
-}
-_FC_OPTS = {
-    "n": ("n", "int"), "units": ("n", "int"), "act": ("act", "act"),
-    "activation": ("act", "act"), "dropout": ("dropout", "num"),
-    "include_bias": ("include_bias", "bool"), "bias": ("include_bias", "bool"),
-    "flatten": ("flatten", "flatten"), "init": ("init", "word"),
-}
-_POOL_OPTS = {
-    "width": ("width", "size"), "size": ("width", "size"), "height": ("height", "int"),
-    "stride": ("stride", "size"), "strides": ("stride", "size"), "pool": ("pool", "pool"),
-    "padding": ("padding", "padding"), "dropout": ("dropout", "num"),
-}
-_RNN_FLAGS = {
-    "bidirectional": ("bidirectional", True), "bi": ("bidirectional", True),
-    "samelength": ("output_type", "samelength"), "seq": ("output_type", "samelength"),
-    "sequences": ("output_type", "samelength"), "encoding": ("output_type", "encoding"),
-    "last": ("output_type", "encoding"), "reversed": ("reversed_", True),
-    "backwards": ("reversed_", True),
-}
-_RNN_OPTS = {
-    "n": ("n", "int"), "units": ("n", "int"), "act": ("act", "act"),
-    "activation": ("act", "act"), "dropout": ("dropout", "num"),
-    "bidirectional": ("bidirectional", "bool"), "output_type": ("output_type", "output_type"),
-    "reversed": ("reversed_", "bool"), "reversed_": ("reversed_", "bool"),
-}
-_CONV_SLOTS = (("n_filters", "int", True), ("width", "size", True), ("act", "act", False))
-_MERGE_SLOTS = (("inputs", "names", True), ("act", "act", False))
+def _keyword(cls, kw) -> Keyword:
+    by_name = {arg.name: arg for arg in cls.args}
+    slots = tuple(("inputs", "names", True) if s == "inputs" else
+                  (s, _kind(by_name[s]), by_name[s].default is REQUIRED) for s in kw.slots)
+    flags, options = {}, {}
+    for arg in cls.args:
+        if arg.name in kw.preset or arg.kind in ("class", "values"):
+            continue
+        for word, value in arg.flags.items():
+            flags[word] = (arg.name, value)
+        for key in dict.fromkeys((arg.name, arg.key, *arg.keys)):
+            options[key] = (arg.name, _kind(arg))
+    return Keyword(kw.word, cls.__name__, slots, flags, options, dict(kw.preset), kw.example,
+                   kw.help, cls, kw)
 
 
-def _kw(word, cls, **kw):
-    return Keyword(word, cls, **kw)
+_cache = {"version": -1, "keywords": {}, "aliases": {}}
 
 
-_TABLE = [
-    _kw("input", "InputLayer", slots=(("shape", "shape", False),),
-        options={"shape": ("shape", "shape"), "n_channels": ("n_channels", "int"),
-                 "width": ("width", "int"), "height": ("height", "int"),
-                 "scale": ("scale", "num"), "offsets": ("offsets", "nums"),
-                 "std": ("std", "nums"), "dtype": ("dtype", "dtype")},
-        example="input 32x32x3 scale=1/255", help="an input (a shape; ? for a free size)"),
-    _kw("conv", "Conv2d", slots=_CONV_SLOTS, flags=_PAD, options=_CONV_OPTS,
-        example="conv 32 3x3 relu",
-        help="convolution: filters, kernel, activation (1-D after a sequence input)"),
-    _kw("conv2d", "Conv2d", slots=_CONV_SLOTS, flags=_PAD, options=_CONV_OPTS,
-        example="conv2d 32 3x3 relu", help="2-D convolution"),
-    _kw("conv1d", "Conv1d", slots=(("n_filters", "int", True), ("width", "size1", True),
-                                   ("act", "act", False)),
-        flags=_PAD, options=_CONV_OPTS, example="conv1d 16 3 relu", help="1-D convolution"),
-    _kw("deconv", "Conv2DTranspose", slots=_CONV_SLOTS, flags=_PAD, options=_CONV_OPTS,
-        example="deconv 16 3x3 relu stride=2", help="transposed 2-D convolution"),
-    _kw("pool", "Pooling", slots=(("pool", "pool", False), ("width", "size", False)),
-        flags=_PAD, options=_POOL_OPTS, example="pool max 2",
-        help="max or average pooling (max, avg); window size (stride defaults to it)"),
-    _kw("maxpool", "Pooling", slots=(("width", "size", False),), flags=_PAD, options=_POOL_OPTS,
-        preset={"pool": "max"}, example="maxpool 2", help="max pooling"),
-    _kw("avgpool", "Pooling", slots=(("width", "size", False),), flags=_PAD, options=_POOL_OPTS,
-        preset={"pool": "mean"}, example="avgpool 2", help="average pooling"),
-    _kw("gap", "GlobalAveragePooling2D", example="gap",
-        help="global average pooling: (h, w, c) -> (c,)"),
-    _kw("upsample", "UpSampling2D", slots=(("size", "size", False),),
-        flags={"nearest": ("interpolation", "nearest"), "bilinear": ("interpolation", "bilinear")},
-        options={"size": ("size", "size"), "interpolation": ("interpolation", "interpolation")},
-        example="upsample 2 bilinear", help="repeat rows and columns"),
-    _kw("bn", "BN", slots=(("act", "act", False),),
-        options={"act": ("act", "act"), "activation": ("act", "act"),
-                 "momentum": ("momentum", "num"), "epsilon": ("epsilon", "num")},
-        example="bn relu", help="batch normalisation, then an optional activation"),
-    _kw("dense", "Dense", slots=(("n", "int", True), ("act", "act", False)), options=_FC_OPTS,
-        example="dense 128 relu dropout=0.5", help="fully connected (flattens images first)"),
-    _kw("output", "OutputLayer", slots=(("n", "int", True), ("act", "act", False)),
-        options=_opts(_FC_OPTS, error=("error", "error")), example="output 10 softmax",
-        help="the prediction layer (softmax by default)"),
-    _kw("dropout", "Dropout", slots=(("rate", "num", False),),
-        options={"rate": ("rate", "num")}, example="dropout 0.25", help="dropout"),
-    _kw("flatten", "Flatten", example="flatten", help="flatten to one axis"),
-    _kw("reshape", "Reshape", slots=(("target_shape", "rshape", True),),
-        options={"target_shape": ("target_shape", "rshape")}, example="reshape 7x7x16",
-        help="reshape (-1 for one free size)"),
-    _kw("embedding", "Embedding", slots=(("input_dim", "int", True), ("output_dim", "int", True)),
-        flags={"mask_zero": ("mask_zero", True), "mask": ("mask_zero", True)},
-        options={"input_dim": ("input_dim", "int"), "output_dim": ("output_dim", "int"),
-                 "mask_zero": ("mask_zero", "bool")},
-        example="embedding 1000 64 mask_zero", help="token ids -> vectors: vocabulary, size"),
-    _kw("res", "Res", slots=_MERGE_SLOTS, options={"act": ("act", "act")},
-        example="res conv1 conv3 relu", help="element-wise sum of the named layers"),
-    _kw("concat", "Concat", slots=_MERGE_SLOTS,
-        options={"act": ("act", "act"), "axis": ("axis", "axis")},
-        example="concat a b", help="concatenate the named layers (channels)"),
-    _kw("lstm", "Recurrent", slots=(("n", "int", True), ("act", "act", False)), flags=_RNN_FLAGS,
-        options=_RNN_OPTS, preset={"rnn_type": "lstm"}, example="lstm 64 bidirectional",
-        help="LSTM (samelength: one output per step)"),
-    _kw("gru", "Recurrent", slots=(("n", "int", True), ("act", "act", False)), flags=_RNN_FLAGS,
-        options=_RNN_OPTS, preset={"rnn_type": "gru"}, example="gru 32 samelength", help="GRU"),
-    _kw("rnn", "Recurrent", slots=(("n", "int", True), ("act", "act", False)), flags=_RNN_FLAGS,
-        options=_RNN_OPTS, preset={"rnn_type": "rnn"}, example="rnn 32", help="simple RNN"),
-    _kw("recurrent", "Recurrent", slots=(("n", "int", True), ("act", "act", False)),
-        flags=_RNN_FLAGS, options=_opts(_RNN_OPTS, rnn_type=("rnn_type", "rnn_type")),
-        example="recurrent 32 rnn_type=gru", help="DLPy's Recurrent"),
-    _kw("keras", "KerasLayer", slots=(("class", "class", True), ("args", "values", False)),
-        example="keras LayerNormalization epsilon=1e-5",
-        help="any keras.layers class with its own arguments"),
-]
-KEYWORDS: dict[str, Keyword] = {k.word: k for k in _TABLE}
-_ALIASES = {
-    "fc": "dense", "fullyconnected": "dense", "batchnorm": "bn", "globalpool": "gap",
-    "upsampling": "upsample", "embed": "embedding", "sum": "res", "cat": "concat",
-    "convt": "deconv", "conv2dtranspose": "deconv", "maxpooling": "maxpool",
-    "avgpooling": "avgpool",
-}
-_CHOICES = {
-    "padding": ("same", "valid"),
-    "pool": ("max", "mean", "avg", "average"),
-    "interpolation": ("nearest", "bilinear"),
-    "output_type": ("encoding", "samelength"),
-    "rnn_type": ("lstm", "gru", "rnn"),
-    "error": ("auto", "entropy", "crossentropy", "normal", "mse", "mae", "huber", "poisson"),
-    "dtype": ("float32", "float16", "bfloat16", "float64", "int32", "int64", "uint8"),
-    "flatten": ("auto", "true", "false"),
-}
+def _tables():
+    if _cache["version"] != registry_version():
+        table, alias = {}, {}
+        for cls in layer_types():
+            for kw in cls.keywords:
+                table[kw.word] = _keyword(cls, kw)
+                alias.update({a: kw.word for a in kw.aliases})
+        _cache.update(version=registry_version(), keywords=table, aliases=alias)
+    return _cache["keywords"], _cache["aliases"]
+
+
+def keywords() -> dict[str, Keyword]:
+    """Every layer keyword (aliases not included) -> its :class:`Keyword`."""
+    return dict(_tables()[0])
+
+
+def aliases() -> dict[str, str]:
+    """Alias -> the keyword it stands for (``fc`` -> ``dense``)."""
+    return dict(_tables()[1])
+
+
+class _LiveKeywords(Mapping):
+    """``KEYWORDS``: the keyword table as it stands, layer types defined later included."""
+
+    def __getitem__(self, word):
+        return _tables()[0][word]
+
+    def __iter__(self):
+        return iter(_tables()[0])
+
+    def __len__(self):
+        return len(_tables()[0])
+
+
+KEYWORDS: Mapping[str, Keyword] = _LiveKeywords()
 
 
 def keyword_for(word: str) -> Keyword | None:
     """The keyword for *word* (aliases such as ``fc`` included), or None."""
+    table, alias = _tables()
     word = word.lower()
-    return KEYWORDS.get(_ALIASES.get(word, word))
+    return table.get(alias.get(word, word))
 
 
 def all_words() -> list[str]:
     """Every layer keyword and alias, sorted."""
-    return sorted(set(KEYWORDS) | set(_ALIASES))
+    table, alias = _tables()
+    return sorted(set(table) | set(alias))
 
 
 def accepts(kind: str, tok: Token, defined) -> bool:
@@ -206,8 +155,8 @@ def accepts(kind: str, tok: Token, defined) -> bool:
         return False
     if kind == "act":
         return text in _ACTIVATIONS
-    if kind == "pool":
-        return text in _CHOICES["pool"]
+    if isinstance(kind, Choice):
+        return text in kind.words
     if kind == "names":
         return NAME_RE.match(tok.text) is not None and (
             text not in _ACTIVATIONS or (defined is not None and tok.text in defined))
@@ -237,7 +186,7 @@ def convert(kind: str, tok: Token):
             out.append(to_number(tok.part(start, part)))
             start += len(part) + 1
         return out[0] if len(out) == 1 else out
-    if kind == "size":
+    if kind in ("size", "kernel"):
         return to_size(tok)
     if kind == "size1":
         return to_size(tok, "one size (a 1-D layer has one kernel size)", dims=(1,))
@@ -252,14 +201,12 @@ def convert(kind: str, tok: Token):
             raise DLSyntaxError.at(tok, f"unknown activation `{text}`",
                                    did_you_mean(text.lower(), ACTIVATIONS))
         return text.lower()
-    if kind in _CHOICES:
+    if isinstance(kind, Choice):
         word = text.lower()
-        if word not in _CHOICES[kind]:
-            raise DLSyntaxError.at(tok, f"expected one of {', '.join(_CHOICES[kind])}, "
-                                        f"got `{text}`", did_you_mean(word, _CHOICES[kind]))
-        if kind == "flatten":
-            return {"auto": "auto", "true": True, "false": False}[word]
-        return word
+        if word not in kind.words:
+            raise DLSyntaxError.at(tok, f"expected one of {', '.join(kind.words)}, "
+                                        f"got `{text}`", did_you_mean(word, kind.words))
+        return kind.value(word)
     if kind == "word":
         if not text:
             raise DLSyntaxError.at(tok, "expected a word, got nothing")

@@ -110,7 +110,7 @@ def _snake(name):
 def _prefix(plan):
     if plan.cls_name == "KerasLayer":
         return _snake(plan.params["class"].text)
-    return getattr(_layers, plan.cls_name).prefix
+    return plan.keyword.spec.prefix
 
 
 def parse_model_cell(header: str, body: str) -> ModelCell:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from .commands import COMMANDS
 from .grammar import DLSyntaxError, did_you_mean
-from .layer_table import _ALIASES, ACTIVATIONS, KEYWORDS
+from .layer_table import ACTIVATIONS, aliases, keywords
 from .lr_forms import LR_FORMS, form_usage
 from .model_cell import MODEL_SPEC
 
@@ -87,9 +87,9 @@ def _command_text(spec) -> str:
 
 def layers_text() -> str:
     """The layer line grammar and every layer keyword with an example."""
-    aliases = {}
-    for alias, word in _ALIASES.items():
-        aliases.setdefault(word, []).append(alias)
+    also_words = {}
+    for alias, word in aliases().items():
+        also_words.setdefault(word, []).append(alias)
     lines = [
         "A layer line: [NAME:] TYPE ARG… [key=value …] [inputs=A,B] [# comment]",
         "Positional arguments fill the layer's slots by their kind (numbers, sizes such as 3x3,",
@@ -99,8 +99,8 @@ def layers_text() -> str:
         "",
     ]
     rows = []
-    for word, kw in KEYWORDS.items():
-        also = f" (also {', '.join(aliases[word])})" if word in aliases else ""
+    for word, kw in keywords().items():
+        also = f" (also {', '.join(also_words[word])})" if word in also_words else ""
         rows.append((f"{kw.example}", f"{kw.cls}: {kw.help}{also}"))
     lines += _table(rows)
     lines += ["", "Activations: " + ", ".join(ACTIVATIONS)]

@@ -30,7 +30,7 @@ def _shapes_text(in_shapes):
 
 def _call(spec, layers, tensors, in_shapes):
     try:
-        out, trace = spec._run(layers, tensors)
+        out, trace = spec.run(layers, tensors)
     except DLError:
         raise
     except Exception as err:  # Keras' own shape checks
@@ -54,7 +54,7 @@ def place(net, spec):
     k = keras()
     sources = [net._specs[name] for name in spec._inputs]
     in_shapes = [s._shape for s in sources]
-    spec._check(in_shapes)
+    spec.check(in_shapes)
     live = all(s._tensor is not None for s in sources)
     if live:
         tensors = [s._tensor for s in sources]
@@ -64,12 +64,12 @@ def place(net, spec):
     result = None
     if layers is not None and [len(s) for s in in_shapes] == [len(s) for s in spec._in_shapes]:
         try:
-            result = spec._run(layers, tensors)
+            result = spec.run(layers, tensors)
         except Exception:  # built for other sizes: fresh layers below
             result = None
     if result is None:
         frozen = spec._layers is not None and not spec.trainable
-        layers = spec._make_layers(in_shapes, spec._layers is not None)
+        layers = spec.make_layers(in_shapes, spec._layers is not None)
         result = _call(spec, layers, tensors, in_shapes)
         for layer in layers if frozen else []:
             layer.trainable = False
@@ -111,7 +111,7 @@ def build_tensors(net):
         spec = net._specs[name]
         if spec._tensor is None:
             tensors = [net._specs[i]._tensor for i in spec._inputs]
-            spec._tensor, spec._trace = spec._run(spec._layers, tensors)
+            spec._tensor, spec._trace = spec.run(spec._layers, tensors)
     inputs = [net._specs[name]._model_input for name in net.input_names]
     outputs = [net._specs[name]._tensor for name in net.output_names]
     return inputs, outputs

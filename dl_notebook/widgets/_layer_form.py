@@ -1,17 +1,19 @@
-"""The layer form of the model builder: which arguments each layer type shows, as controls.
+"""The layer form of the model builder, read off the layer types' own declarations.
 
-Each layer type of ``dn.layers`` that the builder offers lists the arguments its form
-shows; their initial values are the layer's own defaults (from its signature), or a
-sensible value for arguments without one. Choices become dropdowns, flags checkboxes,
-numbers number fields, and anything else (tuples, optional values) a text field read
-as a Python literal.
+The builder offers every registered layer type whose ``in_builder`` is true;
+its form shows the arguments declared with ``Arg(..., form=True)``. A
+field starts at the argument's default, or at its declared ``start`` value
+when it has none. Choices become dropdowns, flags checkboxes, numbers
+number fields, and anything else (tuples, optional values) a text field
+read as a Python literal.
 
 Example:
     >>> import inspect
+    >>> from dl_notebook.model.layers.describe import Arg
     >>> from dl_notebook.widgets._layer_form import field, field_value
-    >>> field_value(field("stride", None)) is inspect.Parameter.empty
+    >>> field_value(field(Arg("stride", "size", None), None)) is inspect.Parameter.empty
     True
-    >>> field_value(field("target_shape", (7, 7, 16)))
+    >>> field_value(field(Arg("target_shape", "rshape"), (7, 7, 16)))
     (7, 7, 16)
 """
 
@@ -19,68 +21,99 @@ from __future__ import annotations
 
 import ast
 import inspect
+from collections.abc import Mapping, Set
 
 import ipywidgets
 
 from dl_notebook.errors import InvalidArgumentError
+from dl_notebook.model.layers.base import activation_names
+from dl_notebook.model.layers.describe import REQUIRED, layer_types
 
-__all__ = ["LAYER_TYPES", "MERGES", "STYLE", "field", "field_value"]
+__all__ = ["LAYER_TYPES", "MERGES", "STYLE", "builder_types", "form_args", "start_value",
+           "field", "field_value"]
 
-_ACTS = ("relu", "identity", "softmax", "sigmoid", "tanh", "elu", "selu", "gelu", "swish",
-         "leaky", "softplus")
-_CHOICES = {
-    "act": _ACTS,
-    "padding": ("same", "valid"),
-    "pool": ("max", "mean"),
-    "rnn_type": ("lstm", "gru", "rnn"),
-    "output_type": ("encoding", "samelength"),
-    "interpolation": ("nearest", "bilinear"),
-    "error": ("auto", "entropy", "mse", "mae", "huber", "poisson"),
-}
-_FLOATS = ("dropout", "rate")
-_CONV = ("n_filters", "width", "stride", "padding", "act", "dropout")
-# Layer type (a dn.layers name) -> (arguments shown in the form, values for the ones
-# without a default); the other defaults come from the layer's signature.
-LAYER_TYPES = {
-    "Conv2d": (_CONV, {"n_filters": 16, "width": 3}),
-    "Pooling": (("width", "stride", "pool", "padding"), {}),
-    "BN": (("act",), {}),
-    "Dense": (("n", "act", "dropout"), {"n": 64}),
-    "Dropout": (("rate",), {}),
-    "Flatten": ((), {}),
-    "GlobalAveragePooling2D": ((), {}),
-    "OutputLayer": (("n", "act", "error"), {"n": 10}),
-    "Conv2DTranspose": (("n_filters", "width", "stride", "act"), {"n_filters": 16, "width": 3}),
-    "UpSampling2D": (("size", "interpolation"), {}),
-    "Conv1d": (_CONV, {"n_filters": 16, "width": 3}),
-    "Recurrent": (("n", "rnn_type", "output_type", "bidirectional"), {"n": 32}),
-    "Embedding": (("input_dim", "output_dim", "mask_zero"), {"input_dim": 1000, "output_dim": 64}),
-    "Reshape": (("target_shape",), {"target_shape": (-1,)}),
-    "Res": (("act",), {}),
-    "Concat": (("act",), {}),
-    "InputLayer": (("shape",), {}),
-}
-MERGES = ("Res", "Concat")
 STYLE = {"description_width": "92px"}
 
 
-def field(name, default):
-    """A form control for one layer argument, holding its default."""
-    if name in _CHOICES:
-        options = list(_CHOICES[name])
-        if default == "auto" and "auto" not in options:
-            options.insert(0, "auto")
-        elif default not in options:
-            default = "identity" if name == "act" else options[0]
-        return ipywidgets.Dropdown(options=options, value=default, description=name, style=STYLE)
-    if isinstance(default, bool):
-        return ipywidgets.Checkbox(value=default, description=name, indent=False)
-    if name in _FLOATS and isinstance(default, (int, float)):
-        return ipywidgets.FloatText(value=float(default), step=0.05, description=name,
+def builder_types() -> dict[str, type]:
+    """Name -> layer type, for every type the builder offers, in the order they were defined."""
+    return {cls.__name__: cls for cls in layer_types() if cls.in_builder}
+
+
+def form_args(cls) -> tuple:
+    """The arguments of *cls* that its form shows."""
+    return tuple(arg for arg in cls.args if arg.form)
+
+
+def start_value(arg, input_shape=None):
+    """The value a field for *arg* starts at (the network's input shape for ``shape``)."""
+    if arg.name == "shape" and input_shape is not None:
+        return input_shape
+    if arg.default is REQUIRED or callable(arg.default):
+        return None if arg.start is REQUIRED else arg.start
+    return arg.default
+
+
+class _Types(Mapping):
+    """``LAYER_TYPES``: type name -> (form argument names, start values), as registered now."""
+
+    def __getitem__(self, name):
+        args = form_args(builder_types()[name])
+        return tuple(a.name for a in args), {a.name: start_value(a) for a in args}
+
+    def __iter__(self):
+        return iter(builder_types())
+
+    def __len__(self):
+        return len(builder_types())
+
+
+class _Merges(Set):
+    """``MERGES``: the types that join two or more layers (they take ``inputs``)."""
+
+    def _names(self):
+        return [n for n, cls in builder_types().items() if (cls.min_inputs or 0) >= 2]
+
+    def __contains__(self, name):
+        return name in self._names()
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def __len__(self):
+        return len(self._names())
+
+
+LAYER_TYPES: Mapping = _Types()
+MERGES: Set = _Merges()
+
+
+def _options(arg):
+    if arg.kind == "act":
+        return list(activation_names())
+    return list(arg.choice_values) if arg.choices else None
+
+
+def field(arg, value):
+    """A form control for the argument *arg*, holding *value*."""
+    options = _options(arg)
+    name = arg.name
+    if options:
+        if value is None and arg.kind == "act":
+            value = "identity"
+        if value not in options:
+            value = options[0]
+        return ipywidgets.Dropdown(options=options, value=value, description=name, style=STYLE)
+    if arg.kind == "bool" or isinstance(value, bool):
+        return ipywidgets.Checkbox(value=bool(value), description=name, indent=False)
+    if arg.kind == "num" and isinstance(value, (int, float)):
+        return ipywidgets.FloatText(value=float(value), step=0.05, description=name,
                                     style=STYLE)
-    if isinstance(default, int):
-        return ipywidgets.IntText(value=default, description=name, style=STYLE)
-    return ipywidgets.Text(value="" if default is None else repr(default), placeholder="default",
+    if arg.kind == "int" and isinstance(value, int):
+        return ipywidgets.IntText(value=value, description=name, style=STYLE)
+    if isinstance(value, int) and arg.kind in ("size", "kernel", "size1"):
+        return ipywidgets.IntText(value=value, description=name, style=STYLE)
+    return ipywidgets.Text(value="" if value is None else repr(value), placeholder="default",
                            description=name, style=STYLE)
 
 

@@ -23,7 +23,15 @@ import traitlets
 
 from dl_notebook.errors import DLError, InvalidArgumentError
 from dl_notebook.model.network import Network
-from dl_notebook.widgets._layer_form import LAYER_TYPES, MERGES, STYLE, field, field_value
+from dl_notebook.widgets._layer_form import (
+    MERGES,
+    STYLE,
+    builder_types,
+    field,
+    field_value,
+    form_args,
+    start_value,
+)
 
 __all__ = ["ModelBuilder"]
 
@@ -118,7 +126,7 @@ class ModelBuilder(ipywidgets.VBox):
 
     # -- building the widgets ----------------------------------------------------------
     def _build_form(self):
-        self.layer_type = ipywidgets.Dropdown(options=list(LAYER_TYPES), value="Conv2d",
+        self.layer_type = ipywidgets.Dropdown(options=list(builder_types()), value="Conv2d",
                                               description="Layer type", style=STYLE)
         self.layer_type.add_class("dln-builder-type")
         self.fields: dict[str, ipywidgets.Widget] = {}
@@ -183,14 +191,8 @@ class ModelBuilder(ipywidgets.VBox):
     # -- events ------------------------------------------------------------------------
     def _on_type(self, _=None):
         kind = self.layer_type.value
-        from dl_notebook import layers
-
-        names, required = LAYER_TYPES[kind]
-        params = inspect.signature(getattr(layers, kind)).parameters
-        defaults = dict(required, shape=self._input_shape)
-        self.fields = {
-            name: field(name, defaults.get(name, params[name].default)) for name in names
-        }
+        self.fields = {arg.name: field(arg, start_value(arg, self._input_shape))
+                       for arg in form_args(builder_types()[kind])}
         self._fields_box.children = list(self.fields.values())
         merge = kind in MERGES
         self.join.layout.display = "flex" if merge else "none"
@@ -285,12 +287,10 @@ class ModelBuilder(ipywidgets.VBox):
         return name
 
     def _make_layer(self, kind):
-        from dl_notebook import layers
-
         kwargs = {name: field_value(widget) for name, widget in self.fields.items()}
         kwargs = {k: v for k, v in kwargs.items() if v is not inspect.Parameter.empty}
         name = self.layer_name.value.strip()
-        return getattr(layers, kind)(**kwargs, name=name or None)
+        return builder_types()[kind](**kwargs, name=name or None)
 
     def _edit(self, action) -> bool:
         """Run one edit; show its message, or its error with the network unchanged."""

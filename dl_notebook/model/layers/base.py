@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from ..._keras import keras
 from ...errors import InvalidArgumentError, ShapeError
+from . import describe
+from .describe import Arg, Keyword
 
-__all__ = ["Layer", "KerasLayer"]
+__all__ = ["Layer", "KerasLayer", "ACTIVATIONS", "activation_names"]
 
-_ACTIVATIONS = {
+# Activation names users may write (DLPy's and Keras') -> the Keras name (None: identity).
+ACTIVATIONS = {
     "identity": None,
     "linear": None,
     "none": None,
@@ -42,6 +45,22 @@ _ACTIVATIONS = {
     "hard_sigmoid": "hard_sigmoid",
     "hard_swish": "hard_silu",
 }
+_ACTIVATIONS = ACTIVATIONS
+
+
+def activation_names() -> tuple:
+    """One name per distinct activation, in declared order (what a form offers).
+
+    Example:
+        >>> from dl_notebook.model.layers.base import activation_names
+        >>> activation_names()[:3]
+        ('identity', 'relu', 'relu6')
+    """
+    seen = {}
+    for word, value in ACTIVATIONS.items():
+        seen.setdefault(value, word)
+    return tuple(seen.values())
+
 
 # Keras class name -> colour category of the DAG view.
 _KINDS = {
@@ -142,11 +161,23 @@ def chain(layers, x):
 class Layer:
     """Base class of the dl_notebook layer specs.
 
-    Subclasses set ``prefix`` (used for automatic names such as ``conv1``),
-    ``kind`` (the colour category in the DAG view) and the number of
-    inputs they take, and implement :meth:`_make_layers`. Everything a
-    network knows about a placed layer (its inputs, output shape and Keras
-    layers) lives on the spec, so ``net["conv1"]`` tells all of it.
+    A layer type is one subclass in one file. It declares, as class data:
+
+    - ``prefix``: the stem of automatic names (``conv`` -> ``conv1``);
+    - ``kind``: the colour category in the DAG view (see
+      :data:`dl_notebook.graph.KINDS`);
+    - ``args``: its constructor arguments as :class:`~.describe.Arg` records,
+      and ``keywords``: its ``%%dl`` keywords as :class:`~.describe.Keyword`
+      records (see :mod:`dl_notebook.model.layers.describe`);
+    - ``min_inputs`` / ``max_inputs``: how many layers feed it (``None``: any).
+
+    It implements :meth:`make_layers` (the Keras layers it places) and, where
+    a shape cannot work, :meth:`check`; :meth:`run` may be overridden when
+    the Keras layers are not called one after the other. Declaring
+    ``keywords`` registers the type with ``%%dl``, ``%dl code``, the code
+    writers and the model builder. Everything a network knows about a placed
+    layer (its inputs, output shape and Keras layers) lives on the spec, so
+    ``net["conv1"]`` tells all of it.
 
     Args:
         name: the layer's name in the network; chosen automatically when
@@ -164,6 +195,14 @@ class Layer:
     scope = ""  # the nested Keras model a layer was imported from
     min_inputs = 1
     max_inputs = 1
+    args: tuple[Arg, ...] = ()
+    keywords: tuple[Keyword, ...] = ()
+    in_builder = True  # offered by the model builder
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "keywords" in cls.__dict__ and cls.keywords:
+            describe.register(cls)
 
     def __init__(self, name=None, **config):
         self.name = check_name(name)
@@ -178,16 +217,31 @@ class Layer:
         self._trace = []  # (keras layer, input shape(s), output shape) per call
 
     # -- what subclasses implement ------------------------------------------------
-    def _make_layers(self, in_shapes, fresh):
-        """Return new Keras layers for inputs of *in_shapes* (primary first)."""
+    def make_layers(self, in_shapes, fresh):
+        """Return new Keras layers for inputs of *in_shapes* (primary first).
+
+        The primary layer is named like the spec (``self.name``); helper
+        layers are named after it (``conv1_dropout``). *fresh* is True when
+        the layers are made again for new input shapes.
+        """
         raise NotImplementedError
 
-    def _check(self, in_shapes):
+    def check(self, in_shapes):
         """Raise ShapeError with a clear sentence when *in_shapes* cannot work."""
 
-    def _run(self, layers, tensors):
+    def run(self, layers, tensors):
         """Call *layers* in a chain on *tensors*; return (output, trace)."""
         return chain(layers, tensors[0] if len(tensors) == 1 else list(tensors))
+
+    def arguments(self) -> dict:
+        """The constructor arguments that differ from their defaults (what code writers write).
+
+        Example:
+            >>> import dl_notebook as dn
+            >>> dn.layers.Dense(8, dropout=0.5).arguments()
+            {'n': 8, 'dropout': 0.5}
+        """
+        return describe.arguments(self)
 
     # -- what users read ----------------------------------------------------------
     @property
@@ -279,6 +333,35 @@ class Layer:
         return layers
 
 
+_KERAS_SKIP = {"name", "trainable", "dtype"}
+_NO = object()
+
+
+def _signature_defaults(cls) -> dict:
+    import inspect
+
+    try:
+        params = inspect.signature(cls.__init__).parameters.values()
+    except (TypeError, ValueError):
+        return {}
+    return {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
+
+
+def _same(value, default) -> bool:
+    if default is _NO:
+        return False
+    if isinstance(value, (list, tuple)) and isinstance(default, (list, tuple)):
+        return list(value) == list(default)
+    return (type(value) is type(default) and value == default) or (value is None and
+                                                                   default is None)
+
+
+def _simple(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(isinstance(v, (bool, int, float, str)) or v is None for v in value)
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
 class _Ref:
     """Where an input tensor goes in a recorded Keras call."""
 
@@ -308,6 +391,10 @@ class KerasLayer(Layer):
 
     min_inputs = 1
     max_inputs = None
+    in_builder = False
+    args = (Arg("class", "class"), Arg("args", "values", ()))
+    keywords = (Keyword("keras", ("class", "args"), example="keras LayerNormalization epsilon=1e-5",
+                        help="any keras.layers class with its own arguments"),)
 
     def __init__(self, layer, *, name=None, call=None):
         super().__init__(name=name or layer.name)
@@ -328,7 +415,27 @@ class KerasLayer(Layer):
     def __repr__(self):
         return f"KerasLayer({self._source.__class__.__name__}, name={self.name!r})"
 
-    def _make_layers(self, in_shapes, fresh):
+    @property
+    def source(self):
+        """The Keras layer as it stands (the placed one once the layer is in a network)."""
+        return self._layers[0] if self._layers else self._source
+
+    def arguments(self) -> dict:
+        """The Keras layer's simple config values that differ from its class defaults.
+
+        Nested settings (initializer objects and the like) are left out.
+
+        Example:
+            >>> import keras, dl_notebook as dn
+            >>> dn.layers.KerasLayer(keras.layers.Dropout(0.2, seed=3)).arguments()
+            {'rate': 0.2, 'seed': 3}
+        """
+        layer = self.source
+        defaults = _signature_defaults(type(layer))
+        return {k: v for k, v in layer.get_config().items()
+                if k not in _KERAS_SKIP and _simple(v) and not _same(v, defaults.get(k, _NO))}
+
+    def make_layers(self, in_shapes, fresh):
         if not fresh:
             if self._source.name != self.name:
                 self._source.name = self.name
@@ -344,7 +451,7 @@ class KerasLayer(Layer):
                 f"{type(layer).__name__}.from_config failed ({err}); give it a get_config()."
             ) from err
 
-    def _run(self, layers, tensors):
+    def run(self, layers, tensors):
         layer = layers[0]
         if self._call_spec is None:
             x = tensors[0] if len(tensors) == 1 else list(tensors)

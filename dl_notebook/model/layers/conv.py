@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..._keras import keras
 from ...errors import InvalidArgumentError, ShapeError
 from .base import Layer, check_activation, check_positive_int, check_rate, fmt_shape
+from .describe import Arg, Keyword
 
 __all__ = [
     "Conv2d",
@@ -23,6 +24,30 @@ def _pair(value, what, where):
             raise InvalidArgumentError(f"{where}: {what} must be one integer or two; got {value!r}.")
         return tuple(check_positive_int(v, what, where) for v in value)
     return None if value is None else check_positive_int(value, what, where)
+
+
+_PADDINGS = ("same", "valid")
+PADDING = Arg("padding", choices=_PADDINGS, default="same", flags={p: p for p in _PADDINGS},
+              form=True)
+DROPOUT = Arg("dropout", "num", 0.0, form=True)
+
+
+def _conv_args(kernel_kind):
+    return (
+        Arg("n_filters", "int", keys=("filters",), positional=True, form=True, start=16),
+        Arg("width", kernel_kind, keys=("kernel", "kernel_size"), positional=True, form=True,
+            start=3, attr="kernel"),
+        Arg("height", "int", None, written=False),
+        Arg("stride", "size", 1, keys=("strides",), form=True),
+        Arg("stride_horizontal", "int", None, written=False),
+        Arg("stride_vertical", "int", None, written=False),
+        PADDING,
+        Arg("act", "act", "relu", keys=("activation",), form=True),
+        DROPOUT,
+        Arg("include_bias", "bool", True, key="bias", keys=("include_bias",)),
+        Arg("dilation", "size", 1),
+        Arg("init", "word", "glorot_uniform"),
+    )
 
 
 def _padding(padding, where):
@@ -69,6 +94,12 @@ class _Conv(Layer):
                             dropout=self.dropout or None)
 
     @property
+    def kernel(self):
+        """The kernel as given: one size when square, else ``(height, width)``."""
+        return self.width if self.height == self.width or self.rank == 1 else (self.height,
+                                                                                 self.width)
+
+    @property
     def kernel_size(self):
         return (self.height, self.width) if self.rank == 2 else (self.width,)
 
@@ -77,7 +108,7 @@ class _Conv(Layer):
         s = self.stride
         return s if isinstance(s, tuple) else (s,) * self.rank
 
-    def _check(self, in_shapes):
+    def check(self, in_shapes):
         (shape,) = in_shapes
         what = "an image input (height, width, channels)" if self.rank == 2 else \
             "a sequence input (steps, channels)"
@@ -118,8 +149,16 @@ class Conv2d(_Conv):
     """
 
     prefix = "conv"
+    args = _conv_args("kernel")
+    keywords = (
+        Keyword("conv", ("n_filters", "width", "act"), shown=("act",), sequence="conv1d",
+                example="conv 32 3x3 relu",
+                help="convolution: filters, kernel, activation (1-D after a sequence input)"),
+        Keyword("conv2d", ("n_filters", "width", "act"), shown=("act",),
+                example="conv2d 32 3x3 relu", help="2-D convolution"),
+    )
 
-    def _make_layers(self, in_shapes, fresh):
+    def make_layers(self, in_shapes, fresh):
         layer = keras().layers.Conv2D(dilation_rate=self.dilation, **self._conv_kwargs())
         return self._post([layer], dropout=self.dropout)
 
@@ -143,8 +182,11 @@ class Conv1d(_Conv):
 
     prefix = "conv"
     rank = 1
+    args = _conv_args("size1")
+    keywords = (Keyword("conv1d", ("n_filters", "width", "act"), shown=("act",),
+                        example="conv1d 16 3 relu", help="1-D convolution"),)
 
-    def _make_layers(self, in_shapes, fresh):
+    def make_layers(self, in_shapes, fresh):
         layer = keras().layers.Conv1D(dilation_rate=self.dilation, **self._conv_kwargs())
         return self._post([layer], dropout=self.dropout)
 
@@ -165,11 +207,16 @@ class Conv2DTranspose(_Conv):
     """
 
     prefix = "deconv"
+    args = tuple(a for a in _conv_args("kernel") if a.name != "dilation")
+    keywords = (Keyword("deconv", ("n_filters", "width", "act"), shown=("act",),
+                        aliases=("convt", "conv2dtranspose"),
+                        example="deconv 16 3x3 relu stride=2",
+                        help="transposed 2-D convolution"),)
 
-    def _check(self, in_shapes):
+    def check(self, in_shapes):
         self._needs_rank(in_shapes[0], (4,), "an image input (height, width, channels)")
 
-    def _make_layers(self, in_shapes, fresh):
+    def make_layers(self, in_shapes, fresh):
         layer = keras().layers.Conv2DTranspose(**self._conv_kwargs())
         return self._post([layer], dropout=self.dropout)
 
@@ -193,12 +240,32 @@ class Pooling(Layer):
 
     prefix = "pool"
     kind = "pool"
+    args = (
+        Arg("width", "size", 2, keys=("size",), positional=True, form=True, attr="window"),
+        Arg("height", "int", None, written=False),
+        Arg("stride", "size", None, keys=("strides",), form=True),
+        Arg("pool", choices={"max": "max", "mean": "mean", "avg": "mean", "average": "mean"},
+            default="max", form=True),
+        PADDING,
+        DROPOUT,
+    )
+    keywords = (
+        Keyword("pool", ("pool", "width"), shown=("pool",), example="pool max 2",
+                help="max or average pooling (max, avg); window size (stride defaults to it)"),
+        Keyword("maxpool", ("width",), preset={"pool": "max"}, aliases=("maxpooling",),
+                example="maxpool 2", help="max pooling"),
+        Keyword("avgpool", ("width",), preset={"pool": "mean"}, aliases=("avgpooling",),
+                example="avgpool 2", help="average pooling"),
+    )
 
     def __init__(self, width=2, height=None, stride=None, pool="max", padding="same", dropout=0,
                  name=None):
         super().__init__(name=name)
         where = "Pooling"
-        self.width = check_positive_int(width, "width", where)
+        width = _pair(width, "width", where)
+        if isinstance(width, tuple):
+            height, width = width
+        self.width = width
         self.height = self.width if height is None else check_positive_int(height, "height", where)
         self.stride = _pair(stride, "stride", where)
         pool = {"average": "mean", "avg": "mean"}.get(pool, pool)
@@ -210,6 +277,11 @@ class Pooling(Layer):
         self._config = dict(width=self.width, height=self.height, stride=self.stride,
                             pool=self.pool, padding=self.padding, dropout=self.dropout or None)
 
+    @property
+    def window(self):
+        """The window as given: one size when square, else ``(height, width)``."""
+        return self.width if self.height == self.width else (self.height, self.width)
+
     def _sizes(self, rank):
         window = {1: (self.width,), 2: (self.height, self.width), 3: (self.height, self.width,
                                                                      self.width)}[rank]
@@ -220,7 +292,7 @@ class Pooling(Layer):
             stride = (stride,) * rank
         return window, stride
 
-    def _check(self, in_shapes):
+    def check(self, in_shapes):
         (shape,) = in_shapes
         self._needs_rank(shape, (3, 4, 5), "a sequence, image or volume input")
         window, _ = self._sizes(len(shape) - 2)
@@ -232,7 +304,7 @@ class Pooling(Layer):
                 f"{fmt_shape(shape)} input; use a smaller window or padding='same'."
             )
 
-    def _make_layers(self, in_shapes, fresh):
+    def make_layers(self, in_shapes, fresh):
         rank = len(in_shapes[0]) - 2
         window, stride = self._sizes(rank)
         kind = "Max" if self.pool == "max" else "Average"
@@ -252,11 +324,13 @@ class GlobalAveragePooling2D(Layer):
 
     prefix = "gap"
     kind = "pool"
+    keywords = (Keyword("gap", aliases=("globalpool",), example="gap",
+                        help="global average pooling: (h, w, c) -> (c,)"),)
 
-    def _check(self, in_shapes):
+    def check(self, in_shapes):
         self._needs_rank(in_shapes[0], (3, 4), "an image or sequence input")
 
-    def _make_layers(self, in_shapes, fresh):
+    def make_layers(self, in_shapes, fresh):
         rank = len(in_shapes[0]) - 2
         return [getattr(keras().layers, f"GlobalAveragePooling{rank}D")(name=self.name)]
 
@@ -276,6 +350,13 @@ class UpSampling2D(Layer):
 
     prefix = "upsample"
     kind = "reshape"
+    args = (
+        Arg("size", "size", 2, positional=True, form=True),
+        Arg("interpolation", choices=("nearest", "bilinear"), default="nearest",
+            flags={"nearest": "nearest", "bilinear": "bilinear"}, form=True),
+    )
+    keywords = (Keyword("upsample", ("size",), aliases=("upsampling",),
+                        example="upsample 2 bilinear", help="repeat rows and columns"),)
 
     def __init__(self, size=2, interpolation="nearest", name=None):
         super().__init__(name=name, size=size, interpolation=interpolation)
@@ -286,10 +367,10 @@ class UpSampling2D(Layer):
             )
         self.interpolation = interpolation
 
-    def _check(self, in_shapes):
+    def check(self, in_shapes):
         self._needs_rank(in_shapes[0], (4,), "an image input (height, width, channels)")
 
-    def _make_layers(self, in_shapes, fresh):
+    def make_layers(self, in_shapes, fresh):
         return [keras().layers.UpSampling2D(self.size, interpolation=self.interpolation,
                                             name=self.name)]
 
@@ -310,6 +391,13 @@ class BN(Layer):
 
     prefix = "bn"
     kind = "norm"
+    args = (
+        Arg("act", "act", None, keys=("activation",), form=True),
+        Arg("momentum", "num", 0.99),
+        Arg("epsilon", "num", 1e-3),
+    )
+    keywords = (Keyword("bn", ("act",), aliases=("batchnorm",), example="bn relu",
+                        help="batch normalisation, then an optional activation"),)
 
     def __init__(self, act=None, name=None, momentum=0.99, epsilon=1e-3):
         super().__init__(name=name)
@@ -318,7 +406,7 @@ class BN(Layer):
         self.epsilon = epsilon
         self._config = dict(act=self.act)
 
-    def _make_layers(self, in_shapes, fresh):
+    def make_layers(self, in_shapes, fresh):
         layer = keras().layers.BatchNormalization(momentum=self.momentum, epsilon=self.epsilon,
                                                   name=self.name)
         return self._post([layer], act=self.act)

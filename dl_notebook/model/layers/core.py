@@ -9,6 +9,7 @@ import numpy as np
 from ..._keras import keras
 from ...errors import InvalidArgumentError, ShapeError
 from .base import Layer, chain, check_activation, check_positive_int, check_rate, fmt_shape
+from .describe import Arg, Keyword
 
 __all__ = ["InputLayer", "Dense", "OutputLayer", "Dropout", "Flatten", "Reshape", "Embedding"]
 
@@ -57,6 +58,19 @@ class InputLayer(Layer):
     kind = "input"
     min_inputs = 0
     max_inputs = 0
+    args = (
+        Arg("shape", "shape", None, form=True),
+        Arg("n_channels", "int", None, written=False),
+        Arg("width", "int", None, written=False),
+        Arg("height", "int", None, written=False),
+        Arg("offsets", "nums", None),
+        Arg("scale", "num", None),
+        Arg("std", "nums", None),
+        Arg("dtype", choices=("float32", "float16", "bfloat16", "float64", "int32", "int64",
+                              "uint8"), default="float32"),
+    )
+    keywords = (Keyword("input", ("shape",), example="input 32x32x3 scale=1/255",
+                        help="an input (a shape; ? for a free size)"),)
 
     def __init__(self, shape=None, n_channels=None, width=None, height=None, offsets=None,
                  scale=None, std=None, dtype="float32", name=None):
@@ -94,7 +108,7 @@ class InputLayer(Layer):
         """True when the input is scaled or shifted."""
         return any(v is not None for v in (self.offsets, self.scale, self.std))
 
-    def _make_layers(self, in_shapes, fresh):
+    def make_layers(self, in_shapes, fresh):
         if not self.normalizes:
             return []
         scale = 1.0 if self.scale is None else np.asarray(self.scale, dtype="float32")
@@ -103,10 +117,25 @@ class InputLayer(Layer):
         factor, shift = np.asarray(scale / std).tolist(), np.asarray(-offsets / std).tolist()
         return [keras().layers.Rescaling(factor, shift, name=f"{self.name}_scale")]
 
-    def _run(self, layers, tensors):
+    def run(self, layers, tensors):
         x = keras().Input(shape=self.shape, dtype=self.dtype, name=self.name)
         self._model_input = x
         return chain(layers, x)
+
+
+def _fc_args(default_act, start_n):
+    return (
+        Arg("n", "int", keys=("units",), positional=True, form=True, start=start_n),
+        Arg("act", "act", default_act, keys=("activation",), form=True),
+        Arg("dropout", "num", 0.0, form=True),
+        Arg("include_bias", "bool", True, key="bias", keys=("include_bias",)),
+        Arg("flatten", choices={"auto": "auto", "true": True, "false": False}, default="auto"),
+        Arg("init", "word", "glorot_uniform"),
+    )
+
+
+def _default_error(spec):
+    return "entropy" if spec.act in ("softmax", "sigmoid") else "mse"
 
 
 class _FullyConnected(Layer):
@@ -133,7 +162,7 @@ class _FullyConnected(Layer):
         return len(in_shape) > 3 if self.flatten == "auto" else bool(self.flatten and
                                                                      len(in_shape) > 2)
 
-    def _make_layers(self, in_shapes, fresh):
+    def make_layers(self, in_shapes, fresh):
         k = keras()
         layers = []
         if self._flattens(in_shapes[0]):
@@ -170,6 +199,10 @@ class Dense(_FullyConnected):
     """
 
     prefix = "fc"
+    args = _fc_args("relu", 64)
+    keywords = (Keyword("dense", ("n", "act"), shown=("act",), aliases=("fc", "fullyconnected"),
+                        example="dense 128 relu dropout=0.5",
+                        help="fully connected (flattens images first)"),)
 
 
 class OutputLayer(_FullyConnected):
@@ -191,6 +224,11 @@ class OutputLayer(_FullyConnected):
     prefix = "output"
     kind = "output"
     default_act = "softmax"
+    args = _fc_args("softmax", 10) + (
+        Arg("error", choices=_ERRORS, default=_default_error, form=True),
+    )
+    keywords = (Keyword("output", ("n", "act"), shown=("act",), example="output 10 softmax",
+                        help="the prediction layer (softmax by default)"),)
 
     def __init__(self, n, act="softmax", error="auto", dropout=0, include_bias=True,
                  flatten="auto", name=None, init="glorot_uniform"):
@@ -218,13 +256,15 @@ class Dropout(Layer):
 
     prefix = "dropout"
     kind = "dropout"
+    args = (Arg("rate", "num", 0.5, positional=True, form=True),)
+    keywords = (Keyword("dropout", ("rate",), example="dropout 0.25", help="dropout"),)
 
     def __init__(self, rate=0.5, name=None):
         super().__init__(name=name)
         self.rate = check_rate(rate, "Dropout")
         self._config = dict(rate=self.rate)
 
-    def _make_layers(self, in_shapes, fresh):
+    def make_layers(self, in_shapes, fresh):
         return [keras().layers.Dropout(self.rate, name=self.name)]
 
 
@@ -239,8 +279,9 @@ class Flatten(Layer):
 
     prefix = "flatten"
     kind = "reshape"
+    keywords = (Keyword("flatten", example="flatten", help="flatten to one axis"),)
 
-    def _make_layers(self, in_shapes, fresh):
+    def make_layers(self, in_shapes, fresh):
         return [keras().layers.Flatten(name=self.name)]
 
 
@@ -257,6 +298,14 @@ class Reshape(Layer):
 
     prefix = "reshape"
     kind = "reshape"
+    args = (
+        Arg("target_shape", "rshape", positional=True, form=True, start=(-1,)),
+        Arg("width", "int", None, written=False),
+        Arg("height", "int", None, written=False),
+        Arg("depth", "int", None, written=False),
+    )
+    keywords = (Keyword("reshape", ("target_shape",), example="reshape 7x7x16",
+                        help="reshape (-1 for one free size)"),)
 
     def __init__(self, target_shape=None, width=None, height=None, depth=None, name=None):
         super().__init__(name=name)
@@ -276,7 +325,7 @@ class Reshape(Layer):
         self.target_shape = target_shape
         self._config = dict(target_shape=target_shape)
 
-    def _check(self, in_shapes):
+    def check(self, in_shapes):
         dims = in_shapes[0][1:]
         if None in dims:
             return
@@ -290,7 +339,7 @@ class Reshape(Layer):
                 f"{self.target_shape}; choose a target shape with {size} values."
             )
 
-    def _make_layers(self, in_shapes, fresh):
+    def make_layers(self, in_shapes, fresh):
         return [keras().layers.Reshape(self.target_shape, name=self.name)]
 
 
@@ -310,6 +359,14 @@ class Embedding(Layer):
 
     prefix = "embedding"
     kind = "embedding"
+    args = (
+        Arg("input_dim", "int", positional=True, form=True, start=1000),
+        Arg("output_dim", "int", positional=True, form=True, start=64),
+        Arg("mask_zero", "bool", False, flags={"mask_zero": True, "mask": True}, form=True),
+    )
+    keywords = (Keyword("embedding", ("input_dim", "output_dim"), aliases=("embed",),
+                        example="embedding 1000 64 mask_zero",
+                        help="token ids -> vectors: vocabulary, size"),)
 
     def __init__(self, input_dim, output_dim, mask_zero=False, name=None):
         super().__init__(name=name)
@@ -318,6 +375,6 @@ class Embedding(Layer):
         self.mask_zero = bool(mask_zero)
         self._config = dict(input_dim=input_dim, output_dim=output_dim, mask_zero=mask_zero or None)
 
-    def _make_layers(self, in_shapes, fresh):
+    def make_layers(self, in_shapes, fresh):
         return [keras().layers.Embedding(self.input_dim, self.output_dim,
                                          mask_zero=self.mask_zero, name=self.name)]

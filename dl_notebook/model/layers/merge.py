@@ -5,6 +5,9 @@ from __future__ import annotations
 from ..._keras import keras
 from ...errors import InvalidArgumentError, ShapeError
 from .base import Layer, check_activation, fmt_shape
+from .describe import Arg, Keyword
+
+ACT = Arg("act", "act", None, keys=("activation",), form=True)
 
 __all__ = ["Res", "Concat"]
 
@@ -31,13 +34,16 @@ class Res(Layer):
     kind = "merge"
     min_inputs = 2
     max_inputs = None
+    args = (ACT,)
+    keywords = (Keyword("res", ("inputs", "act"), aliases=("sum",), example="res conv1 conv3 relu",
+                        help="element-wise sum of the named layers"),)
 
     def __init__(self, act=None, name=None):
         super().__init__(name=name)
         self.act = check_activation(act, default=None, where="Res")
         self._config = dict(act=self.act)
 
-    def _check(self, in_shapes):
+    def check(self, in_shapes):
         first = in_shapes[0]
         for shape in in_shapes[1:]:
             if len(shape) != len(first) or any(
@@ -49,7 +55,7 @@ class Res(Layer):
                     f"(e.g. a 1×1 Conv2d with the right filters and stride on the shortcut)."
                 )
 
-    def _make_layers(self, in_shapes, fresh):
+    def make_layers(self, in_shapes, fresh):
         return self._post([keras().layers.Add(name=self.name)], act=self.act)
 
 
@@ -70,6 +76,9 @@ class Concat(Layer):
     kind = "merge"
     min_inputs = 2
     max_inputs = None
+    args = (Arg("axis", "axis", -1), ACT)
+    keywords = (Keyword("concat", ("inputs", "act"), aliases=("cat",), example="concat a b",
+                        help="concatenate the named layers (channels)"),)
 
     def __init__(self, axis=-1, act=None, name=None):
         super().__init__(name=name)
@@ -79,7 +88,7 @@ class Concat(Layer):
         self.act = check_activation(act, default=None, where="Concat")
         self._config = dict(axis=None if axis == -1 else axis, act=self.act)
 
-    def _check(self, in_shapes):
+    def check(self, in_shapes):
         rank = len(in_shapes[0])
         axis = self.axis % rank
         for shape in in_shapes[1:]:
@@ -92,6 +101,6 @@ class Concat(Layer):
                     f"{self.axis}; all other sizes must match (resize or pool one branch)."
                 )
 
-    def _make_layers(self, in_shapes, fresh):
+    def make_layers(self, in_shapes, fresh):
         return self._post([keras().layers.Concatenate(axis=self.axis, name=self.name)],
                           act=self.act)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..._keras import keras
 from ...errors import InvalidArgumentError
 from .base import Layer, check_activation, check_positive_int, check_rate
+from .describe import Arg, Keyword
 
 __all__ = ["Recurrent"]
 
@@ -33,6 +34,28 @@ class Recurrent(Layer):
 
     prefix = "rnn"
     kind = "recurrent"
+    args = (
+        Arg("n", "int", keys=("units",), positional=True, form=True, start=32),
+        Arg("rnn_type", choices=tuple(_TYPES), default="lstm", form=True),
+        Arg("output_type", choices=_OUTPUTS, default="encoding", form=True,
+            flags={"samelength": "samelength", "seq": "samelength", "sequences": "samelength",
+                   "encoding": "encoding", "last": "encoding"}),
+        Arg("bidirectional", "bool", False, flags={"bidirectional": True, "bi": True}, form=True),
+        Arg("reversed_", "bool", False, key="reversed", keys=("reversed_",),
+            flags={"reversed": True, "backwards": True}),
+        Arg("act", "act", "tanh", keys=("activation",)),
+        Arg("dropout", "num", 0.0),
+    )
+    keywords = (
+        Keyword("lstm", ("n", "act"), preset={"rnn_type": "lstm"},
+                example="lstm 64 bidirectional", help="LSTM (samelength: one output per step)"),
+        Keyword("gru", ("n", "act"), preset={"rnn_type": "gru"}, example="gru 32 samelength",
+                help="GRU"),
+        Keyword("rnn", ("n", "act"), preset={"rnn_type": "rnn"}, example="rnn 32",
+                help="simple RNN"),
+        Keyword("recurrent", ("n", "act"), example="recurrent 32 rnn_type=gru",
+                help="DLPy's Recurrent"),
+    )
 
     def __init__(self, n, rnn_type="lstm", output_type="encoding", bidirectional=False,
                  reversed_=False, act="tanh", dropout=0, name=None):
@@ -58,10 +81,10 @@ class Recurrent(Layer):
     def type_name(self) -> str:
         return ("Bi" if self.bidirectional else "") + _TYPES[self.rnn_type]
 
-    def _check(self, in_shapes):
+    def check(self, in_shapes):
         self._needs_rank(in_shapes[0], (3,), "a sequence input (steps, features)")
 
-    def _make_layers(self, in_shapes, fresh):
+    def make_layers(self, in_shapes, fresh):
         k = keras()
         cls = getattr(k.layers, _TYPES[self.rnn_type])
         inner_name = f"{self.name}_{self.rnn_type}" if self.bidirectional else self.name
