@@ -2,8 +2,8 @@
 
 The extension highlights ``%%dl`` cells and colours the DAG view with the
 same vocabulary as the Python side: layer kinds and their colours
-(:mod:`dl_notebook.graph.kinds`), activation names, the words of layer
-arguments, layer keywords and ``%dl`` subcommands. They are declared once,
+(:mod:`dl_notebook.graph.kinds`), activation names and the words of layer
+arguments (choices and flags). They are declared once,
 in Python; ``python -m dl_notebook.vocabulary labextension/src/vocabulary.ts``
 writes them for the extension, and a test fails while the committed file
 differs from what this module writes.
@@ -11,7 +11,7 @@ differs from what this module writes.
 Example:
     >>> from dl_notebook.vocabulary import vocabulary
     >>> words = vocabulary()
-    >>> "relu" in words["ACTIVATIONS"], "conv" in words["LAYER_WORDS"]
+    >>> "relu" in words["ACTIVATIONS"], "valid" in words["ATOM_WORDS"]
     (True, True)
 """
 
@@ -29,15 +29,12 @@ _DOCS = {
     "ACTIVATIONS": ("string[]", "Activation names `%%dl` accepts."),
     "ATOM_WORDS": ("string[]",
                    "Other words drawn as atoms: argument choices and flags, booleans, none."),
-    "LAYER_WORDS": ("string[]", "`%%dl` layer keywords and their aliases."),
-    "COMMANDS": ("string[]", "`%dl` subcommands (and `model`, the cell magic's)."),
 }
 
 
 def vocabulary() -> dict:
     """The shared vocabulary, name -> JSON-ready value."""
     from .graph.kinds import KINDS, PALETTE
-    from .magics.commands import COMMANDS
     from .magics.layer_table import ACTIVATIONS
     from .model.layers.describe import layer_types
 
@@ -52,9 +49,6 @@ def vocabulary() -> dict:
         "PALETTE": {kind: list(colours) for kind, colours in PALETTE.items()},
         "ACTIVATIONS": list(ACTIVATIONS),
         "ATOM_WORDS": sorted(atoms - set(ACTIVATIONS)),
-        "LAYER_WORDS": sorted(w for cls in builtin for kw in cls.keywords
-                              for w in (kw.word, *kw.aliases)),
-        "COMMANDS": sorted({"model", *COMMANDS}),
     }
 
 

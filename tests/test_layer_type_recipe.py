@@ -8,19 +8,14 @@ the DAG view colour it by its kind, without any other file naming it.
 import pathlib
 import re
 
-import pytest
+import keras
 
-pytest.importorskip("keras")
-
-import keras  # noqa: E402
-
-import dl_notebook as dn  # noqa: E402
-from dl_notebook.graph.kinds import PALETTE  # noqa: E402
-from dl_notebook.magics.codegen import dl_cell, python_code  # noqa: E402
-from dl_notebook.magics.commands import run_cell, run_line  # noqa: E402
-from dl_notebook.magics.completion import complete  # noqa: E402
-from dl_notebook.magics.usage import help_text  # noqa: E402
-
+import dl_notebook as dn
+from dl_notebook.graph.kinds import PALETTE
+from dl_notebook.magics.codegen import dl_cell, python_code
+from dl_notebook.magics.commands import run_cell, run_line
+from dl_notebook.magics.completion import complete
+from dl_notebook.magics.usage import help_text
 
 
 class LayerNorm(dn.layers.Layer):

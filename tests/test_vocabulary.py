@@ -28,11 +28,10 @@ def test_every_layer_kind_has_a_colour():
     assert set(KINDS) | {"group"} == set(PALETTE)
 
 
-def test_the_vocabulary_holds_every_activation_and_keyword():
+def test_the_vocabulary_holds_every_activation_and_argument_word():
     words = vocabulary()
     assert words["ACTIVATIONS"] == list(ACTIVATIONS)
-    assert {"conv", "fc", "lstm", "keras"} <= set(words["LAYER_WORDS"])
-    assert {"train", "evaluate", "model"} <= set(words["COMMANDS"])
+    assert {"max", "avg", "same", "valid", "bidirectional", "true"} <= set(words["ATOM_WORDS"])
 
 
 def test_no_typescript_file_keeps_its_own_list_of_kinds_colours_or_activations():

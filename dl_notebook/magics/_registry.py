@@ -15,29 +15,47 @@ from ..errors import InvalidArgumentError
 from .grammar import DLSyntaxError, did_you_mean
 from .options import CommandSpec
 
-__all__ = ["Command", "COMMANDS", "command", "networks", "datasets", "find_network", "find_data",
+__all__ = ["Command", "COMMANDS", "GROUPS", "command", "groups", "networks", "datasets", "find_network", "find_data",
            "find_layer", "find_result"]
+
+
+GROUPS = ("Build and edit", "Data and training", "Inspect", "Help")
+"""The headings of ``%dl help``, in order; a subcommand names its group."""
 
 
 @dataclass(frozen=True)
 class Command:
-    """A subcommand: its grammar and the function that runs it (``run(ns, parsed)``)."""
+    """A subcommand: its grammar, the function that runs it (``run(ns, parsed)``), its group."""
 
     spec: CommandSpec
     run: object
+    group: str = "More"
 
 
 COMMANDS: dict[str, Command] = {}
 
 
 def command(name, positionals=(), options=(), help="", examples=(), rest=None,
-             rest_required=False):
+             rest_required=False, group="More"):
+    """Register the decorated ``run(ns, parsed)`` as the subcommand ``%dl NAME``.
+
+    Its grammar (*positionals*, *options*, *rest*), *help* and *examples*
+    make the usage text, the parser and tab completion; *group* is its
+    heading in ``%dl help`` (one of :data:`GROUPS`, or a new one).
+    """
     def register(func):
         spec = CommandSpec(name, tuple(positionals), tuple(options), help, tuple(examples),
                            rest, rest_required)
-        COMMANDS[name] = Command(spec, func)
+        COMMANDS[name] = Command(spec, func, group)
         return func
     return register
+
+
+def groups() -> list[tuple[str, list[str]]]:
+    """``(heading, subcommand names)`` in help order: :data:`GROUPS` first, then new ones."""
+    titles = list(GROUPS) + [c.group for c in COMMANDS.values() if c.group not in GROUPS]
+    return [(title, [n for n, c in COMMANDS.items() if c.group == title])
+            for title in dict.fromkeys(titles)]
 
 
 # -- what the namespace holds -----------------------------------------------------------------

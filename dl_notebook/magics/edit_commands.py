@@ -22,6 +22,7 @@ from .values import to_names
 __all__: list[str] = []  # the subcommands register themselves in _registry.COMMANDS
 
 _NAME = ("NAME", "a network in the notebook")
+_BUILD = "Build and edit"
 
 
 @command("add", [_NAME], [
@@ -31,7 +32,7 @@ _NAME = ("NAME", "a network in the notebook")
     help="Add a layer (written as in a %%dl cell) at the end, after or before a layer.",
     examples=("%dl add lenet bn1: bn relu --after conv1", "%dl add lenet dropout 0.25",
               "%dl add net res1: res conv1 conv3", "%dl add net conv 8 1x1 --inputs input1"),
-    rest="LAYER…", rest_required=True)
+    rest="LAYER…", rest_required=True, group=_BUILD)
 def _add(ns, p):
     net = find_network(ns, p.args["NAME"])
     first = net[net.input_names[0]] if net.input_names else None
@@ -71,7 +72,7 @@ def _add(ns, p):
     OptionSpec("reconnect", "LAYER", "for a layer that joins several inputs: the input its "
                                      "readers read instead")],
     help="Remove a layer; its readers read its input instead.",
-    examples=("%dl remove lenet bn1", "%dl remove net res1 --reconnect conv3"))
+    examples=("%dl remove lenet bn1", "%dl remove net res1 --reconnect conv3"), group=_BUILD)
 def _remove(ns, p):
     net = find_network(ns, p.args["NAME"])
     name = find_layer(net, p.args["LAYER"])
@@ -82,7 +83,8 @@ def _remove(ns, p):
 
 @command("show", [_NAME], [OptionSpec("expand", help="draw every layer (no grouping)"),
                             OptionSpec("shapes", help="label the edges with shapes")],
-          help="Draw the network as a graph.", examples=("%dl show lenet", "%dl show net --expand"))
+          help="Draw the network as a graph.", examples=("%dl show lenet", "%dl show net --expand"),
+          group=_BUILD)
 def _show(ns, p):
     net = find_network(ns, p.args["NAME"])
     return net.plot_network(expand=bool(p.options.get("expand")),
@@ -90,14 +92,14 @@ def _show(ns, p):
 
 
 @command("summary", [_NAME], help="The layer table: types, shapes, parameters, FLOPs.",
-          examples=("%dl summary lenet",))
+          examples=("%dl summary lenet",), group=_BUILD)
 def _summary(ns, p):
     return find_network(ns, p.args["NAME"]).summary()
 
 
 @command("code", [_NAME], [OptionSpec("python", help="Python API code instead of a %%dl cell")],
           help="Print a %%dl cell (or Python code) that rebuilds the network.",
-          examples=("%dl code lenet", "%dl code lenet --python"))
+          examples=("%dl code lenet", "%dl code lenet --python"), group=_BUILD)
 def _code(ns, p):
     from .codegen import dl_cell, python_code
 
@@ -108,7 +110,7 @@ def _code(ns, p):
 
 @command("help", [("SUBCOMMAND?", "a subcommand, `model` or `layers`")],
           help="Usage of %dl, of one subcommand, or the layer types of %%dl cells.",
-          examples=("%dl help train", "%dl help layers"))
+          examples=("%dl help train", "%dl help layers"), group="Help")
 def _help(ns, p):
     from .usage import help_text
 

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+from ._registry import groups
 from .commands import COMMANDS
 from .grammar import DLSyntaxError, did_you_mean
 from .layer_table import ACTIVATIONS, aliases, keywords
@@ -22,14 +23,6 @@ from .lr_forms import LR_FORMS, form_usage
 from .model_cell import MODEL_SPEC
 
 __all__ = ["help_text", "overview", "layers_text", "full_usage"]
-
-_GROUPS = (
-    ("Build and edit", ("add", "remove", "show", "summary", "code")),
-    ("Data and training", ("data", "train")),
-    ("Inspect", ("evaluate", "confusion", "browse", "gradcam", "heatmap")),
-    ("Help", ("help",)),
-)
-
 
 def _table(rows, indent="  "):
     width = max((len(a) for a, _ in rows), default=0)
@@ -40,9 +33,11 @@ def overview() -> str:
     """All subcommands, one line each, and an example session."""
     lines = [f"%%dl {MODEL_SPEC.usage()}   (a cell: one layer per line)",
              f"  {MODEL_SPEC.help}", ""]
-    for title, names in _GROUPS:
+    for title, names in groups():
+        if not names:
+            continue
         lines.append(f"{title}:")
-        lines += _table([(f"%dl {COMMANDS[n].spec.usage()}", "") for n in names if n in COMMANDS])
+        lines += _table([(f"%dl {COMMANDS[n].spec.usage()}", "") for n in names])
         lines.append("")
     lines += [
         "`%dl help SUBCOMMAND` explains one subcommand; `%dl help layers` lists the layer types.",
@@ -127,7 +122,6 @@ def help_text(token=None) -> str:
 def full_usage() -> str:
     """Everything: the overview, every subcommand and the layer types (``%dl?``)."""
     parts = [overview(), _command_text(MODEL_SPEC)]
-    parts += [_command_text(COMMANDS[name].spec) for _, names in _GROUPS for name in names
-              if name in COMMANDS]
+    parts += [_command_text(COMMANDS[name].spec) for _, names in groups() for name in names]
     parts.append(layers_text())
     return ("\n\n" + "-" * 72 + "\n\n").join(parts)

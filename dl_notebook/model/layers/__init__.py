@@ -18,8 +18,14 @@ Example:
 import importlib as _importlib
 import pkgutil as _pkgutil
 
-from .base import KerasLayer, Layer, check_activation, check_positive_int, check_rate
-from .describe import REQUIRED, Arg, Keyword
+from .base import (  # noqa: F401 (names of dn.layers for authors of layer types)
+    KerasLayer,
+    Layer,
+    check_activation,
+    check_positive_int,
+    check_rate,
+)
+from .describe import REQUIRED, Arg, Keyword  # noqa: F401
 from .describe import layer_types as _layer_types
 
 for _module in _pkgutil.iter_modules(__path__):
