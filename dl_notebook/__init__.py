@@ -34,7 +34,7 @@ from .errors import (
     ShapeError,
 )
 from .model import Network, Sequential
-from .train import Optimizer, TrainingHistory
+from .train import Optimizer, RunStatus, TrainingHistory
 from .train import progress as _progress
 
 # The composition root names the notebook views; core code never imports widgets.
@@ -53,6 +53,7 @@ __all__ = [
     "Network",
     "NetworkEditError",
     "Optimizer",
+    "RunStatus",
     "Sequential",
     "ShapeError",
     "TabularDataset",
@@ -82,6 +83,10 @@ def __getattr__(name):  # these import Keras, so they load on first access
     if name == "lr_find":
         return _importlib.import_module(f"{__name__}.train.lr_find").lr_find
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():  # the lazily imported names too, for dn.<TAB>
+    return sorted(set(globals()) | set(__all__))
 
 
 def load_ipython_extension(ipython):

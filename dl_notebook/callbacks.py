@@ -1,6 +1,6 @@
 """Keras callbacks for training: the live dashboard and learning-rate reduction on plateaus.
 
-Both load on first access (they subclass Keras classes), so importing
+Both load on first access (their modules import Keras), so importing
 this module stays light.
 
 Example:
@@ -20,7 +20,7 @@ def __getattr__(name):
 
         return LiveDashboard
     if name == "ReduceLROnPlateau":
-        from .train.schedules import ReduceLROnPlateau
+        from .train.plateau import ReduceLROnPlateau
 
         return ReduceLROnPlateau
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

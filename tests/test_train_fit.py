@@ -190,6 +190,7 @@ def test_stagnation_freeze_and_best_weights(digits):
     hist = net.fit((x[:400], y[:400]), valid_data=(x[400:], y[400:]), optimizer=opt,
                    **quiet())
     assert hist.stop_reason == "early stopping" and len(hist.frame) == 2
+    assert hist.status is dn.train.RunStatus.EARLY_STOPPED
     for a, b in zip(start, weights(net)):
         np.testing.assert_array_equal(a, b)
     assert all(layer.trainable for layer in net)  # frozen for that run only
@@ -232,9 +233,11 @@ class InterruptAt(StopAt):
 def test_stop_event_ends_within_two_batches(digits):
     x, y = digits
     stop = StopAt(3)
-    hist = make_net().fit((x, y), epochs=3, batch_size=32, callbacks=[stop], **quiet())
+    hist = make_net().fit((x, y), epochs=3, batch_size=32, callbacks=[stop],
+                          stop_event=stop.stop_event, **quiet())
     assert stop.batches <= 5
     assert hist.stop_reason == "stopped" and not hist.interrupted
+    assert hist.status is dn.train.RunStatus.STOPPED
 
 
 def test_keyboard_interrupt_keeps_the_trained_weights(digits):
@@ -244,6 +247,7 @@ def test_keyboard_interrupt_keeps_the_trained_weights(digits):
     cb = InterruptAt(20)  # in the second epoch (15 batches per epoch)
     hist = net.fit((x, y), epochs=5, batch_size=128, callbacks=[cb], **quiet())
     assert hist.interrupted and hist.stop_reason == "interrupted"
+    assert hist.status is dn.train.RunStatus.INTERRUPTED
     assert hist.frame["epoch"].tolist() == [1]
     now = weights(net)
     assert not np.array_equal(now[0], start[0])
@@ -295,6 +299,7 @@ def test_non_finite_loss_stops_and_restores_finite_weights(digits):
                                 L.OutputLayer(1, act="identity")])
     hist = net.fit((x, y.astype("float32")), epochs=3, solver=dn.solvers.Vanilla(1e6), **quiet())
     assert hist.stop_reason.startswith("non-finite loss at epoch 1, batch ")
+    assert hist.status is dn.train.RunStatus.DIVERGED
     assert len(hist.frame) == 1
     assert all(np.isfinite(w).all() for w in weights(net))
 

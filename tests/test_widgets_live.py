@@ -10,6 +10,7 @@ import pytest
 
 from dl_notebook._keras import keras
 from dl_notebook.errors import InvalidArgumentError
+from dl_notebook.train import RunStatus
 from dl_notebook.widgets import LiveDashboard
 from dl_notebook.widgets._series import Series
 
@@ -277,13 +278,17 @@ def test_set_status_shows_a_message_that_outlives_the_run(digits):
         def on_train_batch_end(self, batch, logs=None):
             if batch == 3:
                 self.model.stop_training = True
-                dash.set_status("non-finite loss at epoch 1, batch 4")
+                dash.set_status("non-finite loss at epoch 1, batch 4", RunStatus.DIVERGED)
 
     tiny_model().fit(x, y, epochs=5, batch_size=32, verbose=0, callbacks=[dash, NaNAt3()])
     assert dash.state["status"] == "non-finite loss at epoch 1, batch 4"
     assert dash.state["status_kind"] == "error"
-    dash.set_status("interrupted")
+    dash.set_status("interrupted", RunStatus.INTERRUPTED)
     assert dash.state["status_kind"] == "stopped"
+    dash.set_status("a note")
+    assert dash.state["status_kind"] == "idle"
+    with pytest.raises(InvalidArgumentError):
+        dash.set_status("stopped", "stopped")
 
 
 def test_non_finite_losses_are_sent_as_gaps():

@@ -132,21 +132,26 @@ def _check_keras_names(net):
 
 @contextmanager
 def transaction(net):
-    """Undo every change to *net* when the block raises: edits are all or nothing."""
-    net._wait_idle()  # a background fit holds the network until it ends
-    order = list(net._order)
-    specs = dict(net._specs)
-    states = {name: dict(vars(spec), _inputs=list(spec._inputs)) for name, spec in specs.items()}
-    try:
-        yield
-        _check_keras_names(net)
-    except BaseException:
-        for spec in net._specs.values():
-            if spec._network is net and spec.name not in states:
-                spec._network = None
-        net._order, net._specs = order, specs
-        for name, spec in specs.items():
-            spec.__dict__.clear()
-            spec.__dict__.update(states[name])
-        raise
-    net._version += 1
+    """Undo every change to *net* when the block raises: edits are all or nothing.
+
+    The block holds the network's lease: it waits while a ``fit`` in another
+    thread runs, and no ``fit`` starts until it ends.
+    """
+    with net.lease.hold():
+        order = list(net._order)
+        specs = dict(net._specs)
+        states = {name: dict(vars(spec), _inputs=list(spec._inputs))
+                  for name, spec in specs.items()}
+        try:
+            yield
+            _check_keras_names(net)
+        except BaseException:
+            for spec in net._specs.values():
+                if spec._network is net and spec.name not in states:
+                    spec._network = None
+            net._order, net._specs = order, specs
+            for name, spec in specs.items():
+                spec.__dict__.clear()
+                spec.__dict__.update(states[name])
+            raise
+        net._version += 1

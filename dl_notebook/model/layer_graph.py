@@ -84,6 +84,21 @@ class LayerGraph:
         """Number of weights, equal to ``to_keras().count_params()``."""
         return sum(layer.count_params() for layer in self.keras_layers)
 
+    def to_dag(self):
+        """The network as a plain :class:`~dl_notebook.graph.Dag` (names, types, shapes, edges)."""
+        from ..graph import Dag, DagNode
+        from ._dag_config import layer_config
+
+        outputs = set(self.output_names)
+        nodes = [
+            DagNode(name=spec.name, type=spec.type_name,
+                    kind="output" if spec.name in outputs and spec.kind == "dense" else spec.kind,
+                    shape=tuple(spec.output_shape[1:]) if spec.output_shape else (),
+                    params=spec.count_params(), scope=spec.scope, config=layer_config(spec))
+            for spec in self
+        ]
+        return Dag(self.name, nodes, self.edges)
+
     # -- helpers -------------------------------------------------------------------
     def _resolve(self, name) -> str:
         if isinstance(name, int) and not isinstance(name, bool):
@@ -190,10 +205,6 @@ class LayerGraph:
             chosen = self._ancestors(last) | {last}
             return [n for n in self._order if n in chosen]
         return list(self._order) if names is None else self._names(names)
-
-    def _wait_idle(self):  # a background fit holds the network until it ends
-        if getattr(self, "_run", None) is not None:
-            self._run._wait_others()
 
     def __repr__(self):
         shapes = ""

@@ -6,13 +6,14 @@ from .._keras import is_keras_model, keras
 from ..errors import InvalidArgumentError, NetworkEditError
 from . import _engine
 from ._analysis import AnalysisMixin
+from ._lease import TrainingLease, TrainingMixin, holds_lease
 from .layer_graph import LayerGraph
 from .layers.base import Layer, check_name
 
 __all__ = ["Network"]
 
 
-class Network(AnalysisMixin, LayerGraph):
+class Network(TrainingMixin, AnalysisMixin, LayerGraph):
     """A deep-learning network as a DAG of named layers (DLPy ``Model``).
 
     Layers are added, inserted, removed, switched and renamed by name;
@@ -20,6 +21,13 @@ class Network(AnalysisMixin, LayerGraph):
     :meth:`to_keras` returns a ``keras.Model`` whose untouched layers keep
     their trained weights across edits. Displaying a network in a notebook
     draws it as a DAG.
+
+    Training holds the network: while a ``fit`` runs (:attr:`running` is
+    its history), every change from another thread (edits, ``freeze`` /
+    ``unfreeze``, ``set_weights``, ``to_keras``) and a second ``fit`` **wait
+    until the run ends**, then go ahead; ``net.running.stop()`` ends it
+    sooner. Code in the training thread itself (a callback) is not made to
+    wait.
 
     Args:
         name: the network's name (also the Keras model's name).
@@ -39,12 +47,14 @@ class Network(AnalysisMixin, LayerGraph):
 
     def __init__(self, name=None, layers=None):
         super().__init__(name)
+        self._lease = TrainingLease(self.name)
         self._model = None
         self._model_version = -1
         for layer in layers or []:
             self.add(layer)
 
     # -- editing -------------------------------------------------------------------
+    @holds_lease
     def add(self, layer, inputs=None) -> None:
         """Add *layer* (a ``dn.layers`` spec or any Keras layer or model).
 
@@ -82,6 +92,7 @@ class Network(AnalysisMixin, LayerGraph):
             self._claim(spec, sources, len(self._order))
             _engine.propagate(self, [spec.name])
 
+    @holds_lease
     def insert(self, layer, *, after=None, before=None) -> None:
         """Insert *layer* right after or right before an existing layer.
 
@@ -127,6 +138,7 @@ class Network(AnalysisMixin, LayerGraph):
                 self._specs[anchor]._inputs = [spec.name]
                 _engine.propagate(self, [spec.name, anchor])
 
+    @holds_lease
     def remove(self, name, *, reconnect_to=None) -> None:
         """Remove a layer and reconnect its readers to its input.
 
@@ -177,6 +189,7 @@ class Network(AnalysisMixin, LayerGraph):
             spec._network = None
             _engine.propagate(self, readers)
 
+    @holds_lease
     def pop(self) -> Layer:
         """Remove the last layer and return it (DLPy ``pop``)."""
         if not self._order:
@@ -185,6 +198,7 @@ class Network(AnalysisMixin, LayerGraph):
         self.remove(spec.name)
         return spec
 
+    @holds_lease
     def switch(self, a, b) -> None:
         """Swap the places of two layers in the network (DLPy ``switch``).
 
@@ -220,6 +234,7 @@ class Network(AnalysisMixin, LayerGraph):
             self._check_arity(sb, sb._inputs)
             _engine.propagate(self, {a, b} | (readers - {a, b}))
 
+    @holds_lease
     def rename(self, old, new) -> None:
         """Rename a layer (its Keras layers too); weights are kept."""
         old = self._resolve(old)
@@ -251,6 +266,7 @@ class Network(AnalysisMixin, LayerGraph):
             if not spec._inputs:  # the model input carries the name: rebuild it
                 _engine.propagate(self, [new])
 
+    @holds_lease
     def freeze(self, names=None, *, up_to=None) -> None:
         """Stop training some layers: *names*, or everything up to and including *up_to*.
 
@@ -269,11 +285,25 @@ class Network(AnalysisMixin, LayerGraph):
             self._specs[name].trainable = False
         self._version += 1
 
+    @holds_lease
     def unfreeze(self, names=None, *, up_to=None) -> None:
         """Train layers again (all of them when no names are given)."""
         for name in self._select(names, up_to):
             self._specs[name].trainable = True
         self._version += 1
+
+    def select(self, names=None, *, up_to=None) -> list[str]:
+        """Layer names: *names* checked, or every layer up to and including *up_to*, or all.
+
+        Example:
+            >>> import dl_notebook as dn
+            >>> net = dn.Sequential(layers=[dn.layers.InputLayer(shape=(8,), name="x"),
+            ...                             dn.layers.Dense(4, name="a"),
+            ...                             dn.layers.Dense(2, name="b")])
+            >>> net.select(up_to="a"), net.select(["b", 0])
+            (['x', 'a'], ['b', 'x'])
+        """
+        return self._select(names, up_to)
 
     # -- looking at it -------------------------------------------------------------
     def summary(self):
@@ -297,21 +327,6 @@ class Network(AnalysisMixin, LayerGraph):
         return summary_table(self)
 
     print_summary = summary  # DLPy name
-
-    def to_dag(self):
-        """The network as a plain :class:`~dl_notebook.graph.Dag` (names, types, shapes, edges)."""
-        from ..graph import Dag, DagNode
-        from ._dag_config import layer_config
-
-        outputs = set(self.output_names)
-        nodes = [
-            DagNode(name=spec.name, type=spec.type_name,
-                    kind="output" if spec.name in outputs and spec.kind == "dense" else spec.kind,
-                    shape=tuple(spec.output_shape[1:]) if spec.output_shape else (),
-                    params=spec.count_params(), scope=spec.scope, config=layer_config(spec))
-            for spec in self
-        ]
-        return Dag(self.name, nodes, self.edges)
 
     def plot_network(self, *, expand=False, show_shapes=False, **options):
         """Draw the network as a DAG (DLPy ``plot_network``), with no system binaries.
@@ -337,13 +352,13 @@ class Network(AnalysisMixin, LayerGraph):
         return self.plot_network()._repr_mimebundle_(include=include, exclude=exclude)
 
     # -- Keras ---------------------------------------------------------------------
+    @holds_lease
     def to_keras(self):
         """Return the network as a ``keras.Model`` (cached until the next edit).
 
         Layers untouched by edits keep their Keras objects, so a model
         trained before an edit lends its weights to the model after it.
         """
-        self._wait_idle()
         if self._model is not None and self._model_version == self._version:
             return self._model
         if not self.input_names:
@@ -356,26 +371,6 @@ class Network(AnalysisMixin, LayerGraph):
         )
         self._model_version = self._version
         return self._model
-
-    def fit(self, data, valid_data=None, epochs=10, batch_size=32, solver=None, lr_scheduler=None,
-            optimizer=None, callbacks=None, live=None, checkpoint_dir=None, resume=False,
-            seed=None, strategy=None, loss=None, metrics=None, background=None):
-        """Train the network (DLPy ``fit``); returns a :class:`~dl_notebook.TrainingHistory`.
-
-        In a notebook it trains in the background and returns the running history at
-        once. Arguments: see :func:`dl_notebook.train.fit.fit`.
-
-        Example:
-            >>> import numpy as np, dl_notebook as dn
-            >>> net = dn.Sequential(layers=[dn.layers.InputLayer(shape=(2,)), dn.layers.Dense(2)])
-            >>> net.fit((np.eye(2), [0, 1]), epochs=2, live=False).frame["epoch"].tolist()
-            [1, 2]
-        """
-        from ..train.fit import fit
-
-        return fit(self, data, valid_data, epochs, batch_size, solver, lr_scheduler, optimizer,
-                   callbacks, live, checkpoint_dir, resume, seed, strategy, loss, metrics,
-                   background)
 
     @classmethod
     def from_keras(cls, model, name=None):

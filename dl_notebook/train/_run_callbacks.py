@@ -1,6 +1,6 @@
 """The Keras callbacks every ``fit`` run carries: history rows, Stop, non-finite loss, best weights.
 
-They are made on first use (Keras is imported lazily) by :func:`run_callbacks`.
+This module imports Keras: :mod:`dl_notebook.train.fit` imports it when a run starts.
 
 NaN policy: a copy of the weights is taken at the start of each epoch when
 they are all finite (one host copy per epoch: the per-batch path only
@@ -16,9 +16,10 @@ import time
 
 import numpy as np
 
-from .._keras import keras
+from .._keras import keras as _load_keras
+from .status import RunStatus
 
-_classes = {}
+keras = _load_keras()  # training-only module: Keras (and TensorFlow) load with it
 
 
 def _finite(weights) -> bool:
@@ -34,112 +35,101 @@ def _learning_rate(model, logs):
         return float("nan")
 
 
-def _define():
-    base = keras().callbacks.Callback
+class Recorder(keras.callbacks.Callback):
+    """Append one row per epoch to the TrainingHistory (epoch counted from 1)."""
 
-    class Recorder(base):
-        """Append one row per epoch to the TrainingHistory (epoch counted from 1)."""
+    def __init__(self, history):
+        super().__init__()
+        self.history = history
+        self._start = None
 
-        def __init__(self, history):
-            super().__init__()
-            self.history = history
-            self._start = None
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
 
-        def on_epoch_begin(self, epoch, logs=None):
-            self._start = time.perf_counter()
+    def on_epoch_end(self, epoch, logs=None):
+        logs = dict(logs or {})
+        row = {"epoch": epoch + 1}
+        row.update((key, float(value)) for key, value in logs.items()
+                   if key != "learning_rate" and np.ndim(value) == 0)
+        row["learning_rate"] = _learning_rate(self.model, logs)
+        row["seconds"] = time.perf_counter() - (self._start or time.perf_counter())
+        self.history._append(row)
 
-        def on_epoch_end(self, epoch, logs=None):
-            logs = dict(logs or {})
-            row = {"epoch": epoch + 1}
-            row.update((key, float(value)) for key, value in logs.items()
-                       if key != "learning_rate" and np.ndim(value) == 0)
-            row["learning_rate"] = _learning_rate(self.model, logs)
-            row["seconds"] = time.perf_counter() - (self._start or time.perf_counter())
-            self.history._append(row)
+class Guard(keras.callbacks.Callback):
+    """Stop on the stop event (after the current batch) or on a non-finite loss.
 
-    class Guard(base):
-        """Stop on the stop event (after the current batch) or on a non-finite loss.
+    The stop event is read when a batch begins (no logs, so no wait for the
+    device); the loss check runs in Keras' callback thread (``async_safe``),
+    so the training loop never waits for it.
+    """
 
-        The stop event is read when a batch begins (no logs, so no wait for the
-        device); the loss check runs in Keras' callback thread (``async_safe``),
-        so the training loop never waits for it.
-        """
+    async_safe = True
 
-        async_safe = True
+    def __init__(self, history, events):
+        super().__init__()
+        self.history = history
+        self.events = [e for e in events if e is not None]
+        self.epoch = 0
+        self.snapshot = None
+        self.bad = None
 
-        def __init__(self, history, events):
-            super().__init__()
-            self.history = history
-            self.events = [e for e in events if e is not None]
-            self.epoch = 0
-            self.snapshot = None
-            self.bad = None
+    def _take(self):
+        weights = self.model.get_weights()
+        if _finite(weights):
+            self.snapshot = weights
 
-        def _take(self):
-            weights = self.model.get_weights()
-            if _finite(weights):
-                self.snapshot = weights
+    def on_train_begin(self, logs=None):
+        self._take()
 
-        def on_train_begin(self, logs=None):
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+        if epoch > 0 and self.bad is None:
             self._take()
+        self._check_stop()
 
-        def on_epoch_begin(self, epoch, logs=None):
-            self.epoch = epoch
-            if epoch > 0 and self.bad is None:
-                self._take()
-            self._check_stop()
-
-        def _check_stop(self):
-            for event in self.events:
-                if event.is_set():
-                    self.model.stop_training = True
-                    self.history._set_reason("stopped")
-                    return
-
-        def on_train_batch_begin(self, batch, logs=None):
-            self._check_stop()
-
-        def on_train_batch_end(self, batch, logs=None):
-            loss = (logs or {}).get("loss")
-            if self.bad is None and loss is not None and not math.isfinite(loss):
-                self.bad = (self.epoch + 1, batch + 1)
+    def _check_stop(self):
+        for event in self.events:
+            if event.is_set():
                 self.model.stop_training = True
-                self.history._set_reason(
-                    f"non-finite loss at epoch {self.bad[0]}, batch {self.bad[1]}", force=True)
+                self.history._mark(RunStatus.STOPPED, "stopped")
+                return
 
-        def restore(self, model):
-            """Put back the last finite weights after a non-finite loss; True when done."""
-            if self.bad is None:
-                return False
-            if self.snapshot is not None and not _finite(model.get_weights()):
-                model.set_weights(self.snapshot)
-            return True
+    def on_train_batch_begin(self, batch, logs=None):
+        self._check_stop()
 
-    class BestWeights(base):
-        """Keep the weights of the epoch with the lowest *monitor* value (DLPy save_best_weights)."""
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if self.bad is None and loss is not None and not math.isfinite(loss):
+            self.bad = (self.epoch + 1, batch + 1)
+            self.model.stop_training = True
+            self.history._mark(
+                RunStatus.DIVERGED,
+                f"non-finite loss at epoch {self.bad[0]}, batch {self.bad[1]}", force=True)
 
-        def __init__(self, monitor):
-            super().__init__()
-            self.monitor = monitor
-            self.best = math.inf
-            self.weights = None
-            self.best_epoch = None
+    def restore(self, model):
+        """Put back the last finite weights after a non-finite loss; True when done."""
+        if self.bad is None:
+            return False
+        if self.snapshot is not None and not _finite(model.get_weights()):
+            model.set_weights(self.snapshot)
+        return True
 
-        def on_epoch_end(self, epoch, logs=None):
-            value = (logs or {}).get(self.monitor)
-            if value is not None and math.isfinite(value) and value < self.best:
-                self.best, self.best_epoch = value, epoch + 1
-                self.weights = self.model.get_weights()
+class BestWeights(keras.callbacks.Callback):
+    """Keep the weights of the epoch with the lowest *monitor* value (DLPy save_best_weights)."""
 
-        def restore(self, model):
-            if self.weights is not None:
-                model.set_weights(self.weights)
+    def __init__(self, monitor):
+        super().__init__()
+        self.monitor = monitor
+        self.best = math.inf
+        self.weights = None
+        self.best_epoch = None
 
-    return {"Recorder": Recorder, "Guard": Guard, "BestWeights": BestWeights}
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor)
+        if value is not None and math.isfinite(value) and value < self.best:
+            self.best, self.best_epoch = value, epoch + 1
+            self.weights = self.model.get_weights()
 
-
-def callback_class(name):
-    """The run callback class *name* (``Recorder``, ``Guard`` or ``BestWeights``)."""
-    if not _classes:
-        _classes.update(_define())
-    return _classes[name]
+    def restore(self, model):
+        if self.weights is not None:
+            model.set_weights(self.weights)

@@ -1,6 +1,7 @@
 """Training checkpoints that survive a crash and resume a run exactly.
 
-At each epoch end :class:`CheckpointCallback` writes two files into a
+At each epoch end :class:`CheckpointCallback` (defined in
+:mod:`dl_notebook.train.checkpoint_callback`, importable from here) writes two files into a
 folder: ``epoch-NNNN.keras`` (architecture, weights and optimizer state:
 Adam moments, iteration count, learning rate) and ``epoch-NNNN.json`` (the
 history rows so far, the state of every Keras ``SeedGenerator`` of the model
@@ -56,7 +57,7 @@ from ._atomic import atomic_write, file_sha256, fsync_dir, write_bytes
 
 __all__ = [
     "Checkpoint",
-    "CheckpointCallback",  # noqa: F822 - made on first access by __getattr__ below
+    "CheckpointCallback",  # noqa: F822 - from checkpoint_callback, by __getattr__ below
     "epoch_seed",
     "load_checkpoint",
     "save_checkpoint",
@@ -185,56 +186,13 @@ def _prune(directory, epoch, keep) -> None:
                 os.remove(os.path.join(directory, name))
 
 
-def _callback_class():
-    base = keras().callbacks.Callback
-
-    class CheckpointCallback(base):
-        """Keras callback: an atomic checkpoint at each epoch end.
-
-        See the module notes for the files it writes. Put it after the
-        callback that records the history, so that *history_rows* already
-        holds the epoch that just ended. A failed write raises (training
-        stops) rather than leaving a run that cannot be resumed.
-
-        Args:
-            directory: the folder for the checkpoints.
-            history_rows: a callable returning the history rows (a list of
-                dicts) to store; None stores ``{"epoch": n, **logs}`` per epoch.
-            keep: how many complete checkpoints to keep.
-
-        Example:
-            >>> from dl_notebook.train.checkpoint import CheckpointCallback
-            >>> CheckpointCallback("ckpt").keep
-            2
-        """
-
-        def __init__(self, directory, history_rows=None, *, keep=2):
-            super().__init__()
-            if history_rows is not None and not callable(history_rows):
-                raise InvalidArgumentError(
-                    "history_rows must be a callable that returns a list of dicts, or None."
-                )
-            self.directory = os.fspath(directory)
-            self.history_rows = history_rows
-            self.keep = keep
-            self._rows = []
-
-        def on_epoch_end(self, epoch, logs=None):
-            row = {"epoch": epoch + 1, **{k: _json_default(v) for k, v in (logs or {}).items()}}
-            self._rows.append(row)
-            rows = self._rows if self.history_rows is None else list(self.history_rows())
-            save_checkpoint(self.model, self.directory, epoch + 1, rows, keep=self.keep)
-
-    CheckpointCallback.__module__ = __name__
-    return CheckpointCallback
-
-
 def __getattr__(name):
-    # The callback subclasses a Keras class: make it on first use, so that importing
-    # this module does not import TensorFlow.
+    # The callback lives in checkpoint_callback.py (it imports this module, so it is
+    # re-exported here on first access rather than imported at the top).
     if name == "CheckpointCallback":
-        cls = globals()["CheckpointCallback"] = _callback_class()
-        return cls
+        from .checkpoint_callback import CheckpointCallback
+
+        return CheckpointCallback
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

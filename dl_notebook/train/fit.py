@@ -9,8 +9,20 @@ wrong is checked in the calling thread, before training starts.
 Threads: inside an IPython kernel (or with ``background=True``) Keras runs
 in a daemon ``threading.Thread`` and :func:`fit` returns the running
 :class:`~dl_notebook.train.history.TrainingHistory` at once, so the kernel
-stays free and a Stop button works. Until the run ends, other calls that
-need the network (``to_keras``, edits, another ``fit``) wait for it.
+stays free and a Stop button works.
+
+One run at a time: ``fit`` claims the network's lease
+(:attr:`dl_notebook.Network.lease`) before anything else and releases it
+when the run ends, however it ends (completed, stopped, interrupted,
+failed). A second ``fit``, and every change to the network (edits,
+``freeze`` / ``unfreeze``, ``set_weights``, ``to_keras``), from another
+thread **waits** until then; ``net.running`` is the running history, and
+``net.running.stop()`` ends it sooner.
+
+Stop: the run stops after the current batch when its history's
+``stop_event`` (``hist.stop()``, the live view's Stop button) or the
+``stop_event=`` given to ``fit`` is set, or when a callback sets
+``model.stop_training``; ``hist.status`` is then ``RunStatus.STOPPED``.
 
 Regularisation: Keras 3 layers read ``kernel_regularizer`` only when they
 create their weights, so ``reg_l1`` / ``reg_l2`` set the ``regularizer``
@@ -34,10 +46,11 @@ import numpy as np
 from .._keras import keras
 from ..errors import DLError, InvalidArgumentError
 from ._fit_data import FitData, infer_loss
-from ._run_callbacks import callback_class
+from ._run_callbacks import BestWeights, Guard, Recorder
 from .history import TrainingHistory
 from .optimizer import Optimizer
 from .progress import in_kernel, make_live_callback
+from .status import RunStatus
 
 __all__ = ["fit", "epoch_seed"]
 
@@ -108,8 +121,8 @@ def _frozen_layers(net, model, opt):
         return []
     names = []
     if opt.freeze_layers_to is not None:
-        names += net._select(None, opt.freeze_layers_to)
-    names += net._names(opt.freeze_layers) if opt.freeze_layers else []
+        names += net.select(up_to=opt.freeze_layers_to)
+    names += net.select(opt.freeze_layers) if opt.freeze_layers else []
     keras_names = {layer.name for name in names for layer in net[name].keras_layers}
     return [layer for layer in model.layers if layer.name in keras_names and layer.trainable]
 
@@ -127,6 +140,37 @@ def _regularize(model, opt):
     return changed
 
 
+def _check_stop_event(stop_event):
+    if stop_event is not None and not (callable(getattr(stop_event, "is_set", None))
+                                       and callable(getattr(stop_event, "set", None))):
+        raise InvalidArgumentError(
+            f"stop_event must be a threading.Event or None; got {type(stop_event).__name__}."
+        )
+
+
+def _set_seed(k, seed):
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InvalidArgumentError(f"seed must be a non-negative integer; got {seed!r}.")
+    seed = int(seed)
+    k.utils.set_random_seed(seed)
+    if seed % (2**31 - 1) == 0:
+        # tf.data compares (global seed, op seed) with (0, 0) in Python, which fails for
+        # the per-epoch shuffle seeds (tensors) when the global seed is 0: use another
+        # fixed global seed (the run stays reproducible).
+        import tensorflow as tf
+
+        tf.random.set_seed(2**31 - 2)
+    return seed
+
+
+def _mark_end(hist, model, early_stoppers):
+    """Name how a run that raised nothing ended, when no callback said so already."""
+    if any(cb.stopped_epoch > 0 for cb in early_stoppers):
+        hist._mark(RunStatus.EARLY_STOPPED, "early stopping")
+    elif getattr(model, "stop_training", False):  # a callback (a Stop button) ended it
+        hist._mark(RunStatus.STOPPED, "stopped")
+
+
 def _check_epochs(epochs):
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise InvalidArgumentError(f"epochs must be a positive integer; got {epochs!r}.")
@@ -135,8 +179,13 @@ def _check_epochs(epochs):
 
 def fit(net, data, valid_data=None, epochs=10, batch_size=32, solver=None, lr_scheduler=None,
         optimizer=None, callbacks=None, live=None, checkpoint_dir=None, resume=False, seed=None,
-        strategy=None, loss=None, metrics=None, background=None) -> TrainingHistory:
+        strategy=None, loss=None, metrics=None, background=None,
+        stop_event=None) -> TrainingHistory:
     """Train *net* on *data* and return its :class:`TrainingHistory` (``Network.fit``).
+
+    One run at a time per network: while another ``fit`` of *net* runs in
+    another thread, this one waits for it to end, then trains (see the
+    module notes). ``hist.status`` tells how the run ended.
 
     Args:
         net: the ``dn.Network`` to train (its weights are trained in place).
@@ -160,6 +209,9 @@ def fit(net, data, valid_data=None, epochs=10, batch_size=32, solver=None, lr_sc
             classifiers, mse with mae for regression).
         background: train in a thread and return at once (default: only
             inside a notebook kernel).
+        stop_event: a ``threading.Event`` of the caller's; setting it stops
+            the run after the current batch (``RunStatus.STOPPED``), even
+            when it is set before training starts. ``hist.stop()`` does the same.
 
     Example:
         >>> import numpy as np, dl_notebook as dn
@@ -168,14 +220,42 @@ def fit(net, data, valid_data=None, epochs=10, batch_size=32, solver=None, lr_sc
         ...                             dn.layers.OutputLayer(2)])
         >>> x = np.random.default_rng(0).normal(size=(32, 4)); y = (x[:, 0] > 0).astype(int)
         >>> hist = fit(net, (x, y), epochs=2, live=False, seed=1)
-        >>> list(hist.frame.columns)
-        ['epoch', 'loss', 'accuracy', 'learning_rate', 'seconds']
+        >>> list(hist.frame.columns), hist.status
+        (['epoch', 'loss', 'accuracy', 'learning_rate', 'seconds'], <RunStatus.COMPLETED: 'completed'>)
     """
-    from .._keras import keras as _k
+    _check_stop_event(stop_event)
+    hist = TrainingHistory()
+    net.lease.claim(hist)  # waits while another run holds the network
+    hist._done.clear()  # the run is on from here: hist.running, net.running
+    try:
+        run = _prepare(net, hist, data, valid_data, epochs, batch_size, solver, lr_scheduler,
+                       optimizer, callbacks, live, checkpoint_dir, resume, seed, strategy, loss,
+                       metrics, stop_event)
+        if background is None:
+            background = in_kernel()
+        if background:
+            thread = threading.Thread(target=run, name=f"fit-{net.name}", daemon=True)
+            net.lease.hand_to(thread)
+            hist._start(thread)
+            return hist
+    except BaseException:
+        net.lease.release(hist)
+        hist._finish()
+        raise
+    hist._thread = threading.current_thread()
+    try:
+        run()
+    finally:
+        hist._thread = None
+    return hist.wait()
+
+
+def _prepare(net, hist, data, valid_data, epochs, batch_size, solver, lr_scheduler, optimizer,
+             callbacks, live, checkpoint_dir, resume, seed, strategy, loss, metrics, stop_event):
+    """Check everything, build and compile the model; return the function that trains."""
     from ..data._base import check_batch_size
 
-    net._wait_idle()
-    k = _k()
+    k = keras()
     keras_optimizer, opt, solver, epochs, batch_size, seed, live = _settings(
         optimizer, solver, epochs, batch_size, seed, live)
     if optimizer is not None and opt is None and not isinstance(optimizer, k.optimizers.Optimizer):
@@ -187,17 +267,7 @@ def fit(net, data, valid_data=None, epochs=10, batch_size=32, solver=None, lr_sc
     if resume and checkpoint_dir is None:
         raise InvalidArgumentError("resume=True needs checkpoint_dir= (the folder to resume from).")
     if seed is not None:
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise InvalidArgumentError(f"seed must be a non-negative integer; got {seed!r}.")
-        seed = int(seed)
-        k.utils.set_random_seed(seed)
-        if seed % (2**31 - 1) == 0:
-            # tf.data compares (global seed, op seed) with (0, 0) in Python, which fails for
-            # the per-epoch shuffle seeds (tensors) when the global seed is 0: use another
-            # fixed global seed (the run stays reproducible).
-            import tensorflow as tf
-
-            tf.random.set_seed(2**31 - 2)
+        seed = _set_seed(k, seed)
 
     train = FitData(data, "data")
     valid = None if valid_data is None else FitData(valid_data, "validation data")
@@ -231,9 +301,9 @@ def fit(net, data, valid_data=None, epochs=10, batch_size=32, solver=None, lr_sc
         layer.trainable = False
     penalties = _regularize(model, opt)
 
-    hist = TrainingHistory()
     initial_epoch = 0
-    run_callbacks = [callback_class("Recorder")(hist)]
+    recorder = Recorder(hist)
+    saving = []
     if checkpoint_dir is not None:
         ckpt = _module("checkpoint", "checkpoint_dir=")
         if resume:
@@ -241,23 +311,23 @@ def fit(net, data, valid_data=None, epochs=10, batch_size=32, solver=None, lr_sc
             if found is not None:
                 found.restore_into(model)
                 initial_epoch = found.epoch
-                hist = TrainingHistory(found.history_rows)
-                run_callbacks = [callback_class("Recorder")(hist)]
-        run_callbacks.append(ckpt.CheckpointCallback(checkpoint_dir, history_rows=lambda: hist.rows))
+                hist._replace_rows(found.history_rows)
+        saving.append(_module("checkpoint_callback", "checkpoint_dir=").CheckpointCallback(
+            checkpoint_dir, history_rows=lambda: hist.rows))
     user = list(callbacks or [])
     steps = train.batches_per_epoch(batch_size)
     progress = make_live_callback(live, epochs=epochs, steps_per_epoch=steps,
                                   stop_event=hist.stop_event)
-    events = [hist.stop_event] + [getattr(cb, "stop_event", None) for cb in user + [progress]]
-    guard = callback_class("Guard")(hist, events)
+    guard = Guard(hist, [hist.stop_event, stop_event])
     monitor = "val_loss" if valid is not None else "loss"
     early = best = None
     if opt is not None and opt.stagnation:
         early = k.callbacks.EarlyStopping(monitor=monitor, patience=opt.stagnation)
     if opt is not None and opt.save_best_weights:
-        best = callback_class("BestWeights")(monitor)
+        best = BestWeights(monitor)
     extra = [cb for cb in (early, best, progress) if cb is not None]
-    all_callbacks = [guard, run_callbacks[0]] + user + extra + run_callbacks[1:]
+    all_callbacks = [guard, recorder] + user + extra + saving
+    early_stoppers = [cb for cb in user + extra if isinstance(cb, k.callbacks.EarlyStopping)]
     if progress is not None and hasattr(progress, "show"):
         progress.show()  # a live view is displayed from the calling thread
 
@@ -277,37 +347,24 @@ def fit(net, data, valid_data=None, epochs=10, batch_size=32, solver=None, lr_sc
             layer.trainable = True
         if not guard.restore(model) and best is not None and not hist.interrupted:
             best.restore(model)
-        if early is not None and early.stopped_epoch > 0:
-            hist._set_reason("early stopping")
         if strategy is not None:
             _module("distribute", "strategy=").sync_back(net, model)
 
     def run():
         try:
             model.fit(**kwargs)
+            _mark_end(hist, model, early_stoppers)
         except KeyboardInterrupt:
             hist.interrupted = True
-            hist._set_reason("interrupted", force=True)
+            hist._mark(RunStatus.INTERRUPTED, "interrupted", force=True)
         except BaseException as err:  # reported by hist.wait() / raised when blocking
             hist.error = err
-            hist._set_reason(f"error: {type(err).__name__}", force=True)
+            hist._mark(RunStatus.FAILED, f"error: {type(err).__name__}", force=True)
         finally:
             try:
                 finish()
             finally:
+                net.lease.release(hist)
                 hist._finish()
 
-    if background is None:
-        background = in_kernel()
-    hist._done.clear()
-    if background:
-        net._run = hist
-        hist._start(threading.Thread(target=run, name=f"fit-{net.name}", daemon=True))
-        return hist
-    hist._thread = threading.current_thread()
-    net._run = hist
-    try:
-        run()
-    finally:
-        hist._thread = None
-    return hist.wait()
+    return run

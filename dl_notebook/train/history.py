@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import threading
 
+from .status import RunStatus
+
 __all__ = ["TrainingHistory"]
 
 _FIRST = ("epoch", "loss")
@@ -23,7 +25,8 @@ class TrainingHistory:
     1), ``loss``, the metrics, ``val_loss`` and the validation metrics when
     validation data was given, ``learning_rate`` and ``seconds``. A run
     that a Stop button, an interrupt, a non-finite loss or early stopping
-    ended says so in :attr:`stop_reason`; :attr:`interrupted` is True after
+    ended says so in :attr:`status` (a :class:`~dl_notebook.train.RunStatus`)
+    and, in words, in :attr:`stop_reason`; :attr:`interrupted` is True after
     an interrupt (the weights trained so far are kept).
 
     When training runs in a background thread (inside a notebook kernel),
@@ -39,6 +42,8 @@ class TrainingHistory:
         ...                         {"epoch": 2, "loss": 0.5, "seconds": 1.4}])
         >>> hist.frame["loss"].tolist(), hist.running, hist.stop_reason
         ([0.9, 0.5], False, None)
+        >>> hist.status
+        <RunStatus.COMPLETED: 'completed'>
     """
 
     def __init__(self, rows=None):
@@ -51,14 +56,21 @@ class TrainingHistory:
         self.stop_reason = None
         self.interrupted = False
         self.error = None
+        self._ended_as = None  # the RunStatus the run ended with, once known
 
     # -- recording (training thread) ----------------------------------------------
     def _append(self, row: dict) -> None:
         with self._lock:
             self._rows.append(dict(row))
 
-    def _set_reason(self, reason: str, *, force=False) -> None:
-        if force or self.stop_reason is None:
+    def _replace_rows(self, rows) -> None:
+        with self._lock:
+            self._rows = [dict(row) for row in rows or []]
+
+    def _mark(self, status: RunStatus, reason: str | None = None, *, force=False) -> None:
+        """Record how the run ends (the first mark wins unless *force*)."""
+        if force or self._ended_as is None:
+            self._ended_as = status
             self.stop_reason = reason
 
     def _start(self, thread) -> None:
@@ -97,6 +109,13 @@ class TrainingHistory:
         """True while a background run is still training."""
         return not self._done.is_set()
 
+    @property
+    def status(self) -> RunStatus:
+        """How the run stands: ``RunStatus.RUNNING`` until it ends, then how it ended."""
+        if self.running:
+            return RunStatus.RUNNING
+        return self._ended_as or RunStatus.COMPLETED
+
     def __len__(self):
         with self._lock:
             return len(self._rows)
@@ -127,16 +146,11 @@ class TrainingHistory:
             self.stop_event.set()
             self._done.wait()
             self.interrupted = True
-            self._set_reason("interrupted", force=True)
+            self._mark(RunStatus.INTERRUPTED, "interrupted", force=True)
         if self.error is not None and not self.running:
             error, self.error = self.error, None
             raise error
         return self
-
-    def _wait_others(self) -> None:
-        """Wait for the run unless the caller is the training thread itself."""
-        if self.running and threading.current_thread() is not self._thread:
-            self._done.wait()
 
     def __await__(self):
         import asyncio

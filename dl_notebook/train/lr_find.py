@@ -9,6 +9,7 @@ batch, and puts the network's weights back afterwards. The result is an
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 
@@ -190,7 +191,9 @@ def lr_find(net, data, start_lr=1e-7, end_lr=10.0, num_steps=100, batch_size=32,
     loss, smooths it (exponential moving average, factor 0.98) and stops early
     once the smoothed loss exceeds 4× the best one so far (or is not finite).
     The network's weights are put back afterwards, so it is as before the call;
-    the optimizer is a fresh one made from *solver*.
+    the optimizer is a fresh one made from *solver*. A ``dn.Network`` is held
+    for the test like a ``fit`` holds it: it waits for a running fit to end,
+    and edits and fits from other threads wait for the test.
 
     Args:
         net: a ``dn.Network`` or a ``keras.Model``.
@@ -229,6 +232,12 @@ def lr_find(net, data, start_lr=1e-7, end_lr=10.0, num_steps=100, batch_size=32,
         raise InvalidArgumentError(
             f"lr_find: batch_size must be a positive integer; got {batch_size!r}."
         )
+    lease = getattr(net, "lease", None)  # a Network: no fit or edit while the test runs
+    with lease.hold() if lease is not None else contextlib.nullcontext():
+        return _range_test(net, data, start_lr, end_lr, num_steps, batch_size, solver, loss)
+
+
+def _range_test(net, data, start_lr, end_lr, num_steps, batch_size, solver, loss):
     import tensorflow as tf
 
     from .solvers import as_keras_optimizer

@@ -3,8 +3,9 @@
 Core code never names the widgets package: the composition root
 (``dl_notebook/__init__.py``) registers the notebook view with
 :func:`register_live_view`, and :func:`make_live_callback` builds it when
-training runs inside a kernel. Outside notebooks, :class:`TextProgress`
-prints one line per epoch.
+training runs inside a kernel. Outside notebooks,
+:class:`~dl_notebook.train.text_progress.TextProgress` prints one line per
+epoch (its module imports Keras; it is importable from here too).
 
 Example:
     >>> from dl_notebook.train.progress import make_live_callback
@@ -17,7 +18,6 @@ Example:
 from __future__ import annotations
 
 import sys
-import time
 
 from .. import _views
 from .._views import in_kernel
@@ -62,52 +62,14 @@ def make_live_callback(live, *, epochs, steps_per_epoch, stop_event):
         view = _views.view_class("live")
         if view is not None:
             return view(stop_event=stop_event)
-    return __getattr__("TextProgress")(epochs=epochs, steps_per_epoch=steps_per_epoch)
+    from .text_progress import TextProgress
 
-
-def _text_progress_class():
-    from .._keras import keras
-
-    class TextProgress(keras().callbacks.Callback):
-        """One printed line per epoch: epoch, loss, metrics and seconds.
-
-        Example:
-            >>> from dl_notebook.train.progress import TextProgress
-            >>> TextProgress(epochs=3).line(0, {"loss": 0.5, "accuracy": 0.8}, 1.25)
-            'Epoch 1/3 - loss 0.5000 - accuracy 0.8000 - 1.2 s'
-        """
-
-        def __init__(self, epochs=None, steps_per_epoch=None, file=None):
-            super().__init__()
-            self.epochs = epochs
-            self.steps_per_epoch = steps_per_epoch
-            self.file = file
-            self._start = None
-
-        def line(self, epoch, logs, seconds) -> str:
-            total = f"/{self.epochs}" if self.epochs else ""
-            parts = [f"Epoch {epoch + 1}{total}"]
-            logs = {key: value for key, value in (logs or {}).items()
-                    if isinstance(value, (int, float)) and key != "learning_rate"}
-            order = sorted(logs, key=lambda key: (key.startswith("val_"),
-                                                  key not in ("loss", "val_loss")))
-            parts += [f"{key} {logs[key]:.4f}" for key in order]
-            return " - ".join(parts + [f"{seconds:.1f} s"])
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self._start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            seconds = time.perf_counter() - (self._start or time.perf_counter())
-            print(self.line(epoch, logs, seconds), file=self.file or sys.stdout, flush=True)
-
-    TextProgress.__module__ = __name__
-    return TextProgress
+    return TextProgress(epochs=epochs, steps_per_epoch=steps_per_epoch)
 
 
 def __getattr__(name):
-    if name == "TextProgress":
-        cls = _text_progress_class()
-        globals()["TextProgress"] = cls
-        return cls
+    if name == "TextProgress":  # a Keras callback: its module imports Keras
+        from .text_progress import TextProgress
+
+        return TextProgress
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

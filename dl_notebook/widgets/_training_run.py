@@ -1,4 +1,4 @@
-"""The steps of a dashboard's training run that need no widget: data, solver, Stop, messages.
+"""The steps of a dashboard's training run that need no widget: data, solver, messages.
 
 :mod:`dl_notebook.widgets.train_inspect` calls these from its background thread
 with a plain dict of settings (``folder``, ``size``, ``color``, ``valid``,
@@ -20,12 +20,11 @@ from pathlib import Path
 
 from dl_notebook.errors import DLError
 
-__all__ = ["SOLVERS", "digits_folder", "load_splits", "make_solver", "one_line", "stop_flag"]
+__all__ = ["SOLVERS", "digits_folder", "load_splits", "make_solver", "one_line"]
 
 SOLVERS = (("Adam", "adam"), ("SGD", "sgd"), ("SGD + momentum", "momentum"),
            ("RMSProp", "rmsprop"))
 _SOLVER_CLASSES = {"adam": "Adam", "sgd": "Vanilla", "momentum": "Momentum", "rmsprop": "RMSProp"}
-_stop_flag_class = None
 
 
 def one_line(err: BaseException) -> str:
@@ -34,27 +33,6 @@ def one_line(err: BaseException) -> str:
     if isinstance(err, DLError) and text:
         return text
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
-
-
-def stop_flag(event):
-    """A Keras callback carrying *event* as ``stop_event``: ``fit`` stops when it is set.
-
-    ``fit`` watches the ``stop_event`` of every callback it is given from the first
-    epoch on, so a Stop pressed while the data still loads is not lost.
-    """
-    global _stop_flag_class
-    if _stop_flag_class is None:
-        from dl_notebook._keras import keras
-
-        class StopFlag(keras().callbacks.Callback):
-            """Holds the dashboard's Stop event for ``fit``'s stop guard."""
-
-            def __init__(self, stop_event):
-                super().__init__()
-                self.stop_event = stop_event
-
-        _stop_flag_class = StopFlag
-    return _stop_flag_class(event)
 
 
 def make_solver(settings):

@@ -21,6 +21,7 @@ import traitlets
 
 from dl_notebook._keras import keras
 from dl_notebook.errors import InvalidArgumentError
+from dl_notebook.train.status import RunStatus
 from dl_notebook.widgets._assets import widget_assets
 from dl_notebook.widgets._series import Series
 
@@ -44,15 +45,11 @@ class _LiveChart(anywidget.AnyWidget):
     )
 
 
-def _status_kind(text: str) -> str:
-    lowered = text.lower()
-    if "non-finite" in lowered or "error" in lowered or "fail" in lowered:
-        return "error"
-    if "interrupt" in lowered or "stopped" in lowered:
-        return "stopped"
-    if "finish" in lowered or "early stopping" in lowered:
-        return "finished"
-    return "running" if "running" in lowered else "idle"
+_KINDS = {  # the status line's colour for each RunStatus
+    RunStatus.RUNNING: "running", RunStatus.COMPLETED: "finished",
+    RunStatus.EARLY_STOPPED: "finished", RunStatus.STOPPED: "stopped",
+    RunStatus.INTERRUPTED: "stopped", RunStatus.DIVERGED: "error", RunStatus.FAILED: "error",
+}
 
 
 class LiveDashboard(keras().callbacks.Callback):
@@ -153,15 +150,30 @@ class LiveDashboard(keras().callbacks.Callback):
             if self._running and not self._custom_status:
                 self._set_status("Stopping…", "stopping")
 
-    def set_status(self, text: str) -> None:
+    def set_status(self, text: str, status: RunStatus | None = None) -> None:
         """Show *text* in the status line (e.g. "non-finite loss at epoch 3, batch 7").
 
-        The text stays when the run ends; its colour follows its words (stopped,
-        interrupted, non-finite, finished).
+        The text stays when the run ends.
+
+        Args:
+            text: the message.
+            status: the :class:`~dl_notebook.train.RunStatus` it reports, which
+                sets its colour (``hist.status`` of a run); None for a plain note.
+
+        Example:
+            >>> from dl_notebook.train import RunStatus
+            >>> dash = LiveDashboard(auto_show=False)
+            >>> dash.set_status("non-finite loss at epoch 1, batch 4", RunStatus.DIVERGED)
+            >>> dash.state["status_kind"]
+            'error'
         """
+        if status is not None and not isinstance(status, RunStatus):
+            raise InvalidArgumentError(
+                f"status must be a dn.train.RunStatus or None, not {type(status).__name__}."
+            )
         with self._lock:
             self._custom_status = True
-            self._set_status(str(text), _status_kind(str(text)))
+            self._set_status(str(text), "idle" if status is None else _KINDS[status])
 
     @property
     def state(self) -> dict:
@@ -200,7 +212,7 @@ class LiveDashboard(keras().callbacks.Callback):
             self._epochs = self.params.get("epochs")
             self._steps = self.params.get("steps")
             self._train_start = self._clock()
-            self._set_status("Running", "running")
+            self._set_status("Running", _KINDS[RunStatus.RUNNING])
             self.chart.send({"type": "history", "replace": {}})
             self.chart.progress = self._progress(self._train_start)
 
@@ -258,11 +270,12 @@ class LiveDashboard(keras().callbacks.Callback):
             self._ended = now
             if not self._custom_status:
                 if self.stop_event.is_set():
-                    self._set_status("Stopped", "stopped")
+                    self._set_status("Stopped", _KINDS[RunStatus.STOPPED])
                 elif self.model is not None and self.model.stop_training:
-                    self._set_status(f"Finished early, after epoch {self._epochs_done}", "finished")
+                    self._set_status(f"Finished early, after epoch {self._epochs_done}",
+                                     _KINDS[RunStatus.EARLY_STOPPED])
                 else:
-                    self._set_status("Finished", "finished")
+                    self._set_status("Finished", _KINDS[RunStatus.COMPLETED])
             self._flush(now)
 
     # ------------------------------------------------------------------ internals

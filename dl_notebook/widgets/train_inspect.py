@@ -24,14 +24,9 @@ from pathlib import Path
 import ipywidgets as W
 
 from dl_notebook.errors import InvalidArgumentError
+from dl_notebook.train.status import RunStatus
 from dl_notebook.widgets._data_root import class_folders, default_data_root, resolve_inside
-from dl_notebook.widgets._training_run import (
-    SOLVERS,
-    load_splits,
-    make_solver,
-    one_line,
-    stop_flag,
-)
+from dl_notebook.widgets._training_run import SOLVERS, load_splits, make_solver, one_line
 
 __all__ = ["TrainInspectApp", "ARCHITECTURES"]
 
@@ -371,21 +366,22 @@ class TrainInspectApp:
             self._say(f"Training {net.name} for {s['epochs']} epochs…", "running")
             self.history = net.fit(train, valid_data=valid, epochs=s["epochs"],
                                    batch_size=s["batch_size"], solver=make_solver(s),
-                                   live=self.live, callbacks=[stop_flag(self._stop_event)],
+                                   live=self.live, stop_event=self._stop_event,
                                    seed=s["seed"], background=False)
             done, reason = len(self.history), self.history.stop_reason
+            stopped = self.history.status is RunStatus.STOPPED
             ended = f"Trained {done} epoch{'s' * (done != 1)}" + (f" ({reason})" if reason else "")
-            if reason == "stopped":
+            if stopped:
                 ended = f"Stopped in epoch {done} of {s['epochs']}"
             self._say(f"{ended}; evaluating on the test split…", "running")
-            self._inspect(net, test, ended)
+            self._inspect(net, test, ended, "stopped" if stopped else "finished")
         except Exception as err:  # noqa: BLE001 - students see one line, never a traceback
             self.last_error = err
             self._say(one_line(err), "error")
         finally:
             self._set_busy(False)
 
-    def _inspect(self, net, test, ended) -> None:
+    def _inspect(self, net, test, ended, kind) -> None:
         self.result = result = net.evaluate(test)
         accuracy = f"{100 * result.accuracy:.1f}%"
         self.accuracy.value = (f'<div class="dln-ti-score">Test accuracy: <b>{accuracy}</b> on '
@@ -393,5 +389,4 @@ class TrainInspectApp:
                                f"images.</div>")
         self.confusion = result.confusion_matrix().widget()
         self.results.children = (self.confusion,)
-        kind = "stopped" if ended.startswith("Stopped") else "finished"
         self._say(f"{ended}; test accuracy {accuracy}.", kind)
