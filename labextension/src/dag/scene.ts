@@ -5,16 +5,15 @@
  * dl_notebook/graph/svg.py.
  */
 import { PALETTE } from '../vocabulary';
-import { DagIndex } from './graph';
 import { clip, compactNumber, formatInt, formatShape } from './format';
+import { edgePath, groupFrames, IGroupFrame } from './geometry';
+import { DagIndex } from './graph';
 import { IDagBox, IDagGroup, IDagLayout, IDagNode, IRect } from './types';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 const LINE = 15;
 const PAD_Y = 7;
-const FRAME_PAD = 8;
-const LABEL_CHAR = 6.6; // estimated width of one 11 px character
 
 /** One drawn layout and the elements the view updates. */
 export interface IScene {
@@ -59,26 +58,6 @@ function text(
   const t = svg('text', { x, y, class: cls, 'text-anchor': anchor }, parent);
   t.textContent = content;
   return t;
-}
-
-/** The SVG path of an edge: straight along a column, a cubic curve between columns. */
-export function edgePath(points: [number, number][], direction: 'TB' | 'LR'): string {
-  const [x0, y0] = points[0];
-  const parts = [`M${x0},${y0}`];
-  for (let i = 1; i < points.length; i++) {
-    const [xa, ya] = points[i - 1];
-    const [xb, yb] = points[i];
-    if ((direction === 'TB' && xa === xb) || (direction === 'LR' && ya === yb)) {
-      parts.push(`L${xb},${yb}`);
-    } else if (direction === 'TB') {
-      const ym = (ya + yb) / 2;
-      parts.push(`C${xa},${ym} ${xb},${ym} ${xb},${yb}`);
-    } else {
-      const xm = (xa + xb) / 2;
-      parts.push(`C${xm},${ya} ${xm},${yb} ${xb},${yb}`);
-    }
-  }
-  return parts.join(' ');
 }
 
 /** A rounded box the size of *box*, shifted by *off* px, drawn into *g*. */
@@ -167,7 +146,8 @@ function drawGroup(group: IDagGroup, box: IDagBox, index: DagIndex): SVGGElement
   return g;
 }
 
-function drawFrame(group: IDagGroup, rect: IRect): [SVGGElement, IRect] {
+function drawFrame(frame: IGroupFrame): SVGGElement {
+  const { group, rect, tab } = frame;
   const g = svg('g', { class: 'dln-dag-frame', 'data-group-id': group.id });
   const title = svg('title', {}, g);
   title.textContent = `${group.label}\n${group.members.length} layers\nclick to collapse`;
@@ -176,28 +156,13 @@ function drawFrame(group: IDagGroup, rect: IRect): [SVGGElement, IRect] {
     { class: 'dln-dag-frame-box', x: rect.x, y: rect.y, width: rect.w, height: rect.h, rx: 10 },
     g
   );
-  const label = `− ${clip(group.label, 32)}`;
-  const lx = rect.x - 6;
-  const ly = rect.y + 13;
-  const width = label.length * LABEL_CHAR + 6;
   svg(
     'rect',
-    { class: 'dln-dag-frame-tab', x: lx - width, y: ly - 12, width: width + 4, height: 17, rx: 4 },
+    { class: 'dln-dag-frame-tab', x: tab.x, y: tab.y, width: tab.w, height: tab.h, rx: 4 },
     g
   );
-  text(g, lx - 2, ly, label, 'dln-dag-frame-label', 'end');
-  return [g, { x: lx - width, y: ly - 12, w: width + 4, h: 17 }];
-}
-
-function union(a: IRect, b: IRect): IRect {
-  const x = Math.min(a.x, b.x);
-  const y = Math.min(a.y, b.y);
-  return {
-    x,
-    y,
-    w: Math.max(a.x + a.w, b.x + b.w) - x,
-    h: Math.max(a.y + a.h, b.y + b.h) - y
-  };
+  text(g, frame.labelX, frame.labelY, frame.label, 'dln-dag-frame-label', 'end');
+  return g;
 }
 
 /**
@@ -261,29 +226,14 @@ export function buildScene(index: DagIndex, layout: IDagLayout, markerId: string
   edgeLayer.appendChild(edges);
 
   if (layout.expanded) {
-    for (const group of index.data.groups) {
-      let rect: IRect | undefined;
-      for (const name of group.members) {
-        const r = scene.rects.get(name);
-        if (r) {
-          rect = rect ? union(rect, r) : r;
-        }
-      }
-      if (!rect) {
-        continue;
-      }
-      rect = {
-        x: rect.x - FRAME_PAD,
-        y: rect.y - FRAME_PAD,
-        w: rect.w + 2 * FRAME_PAD,
-        h: rect.h + 2 * FRAME_PAD
-      };
-      const [el, tab] = drawFrame(group, rect);
+    const { frames, bounds } = groupFrames(index.data.groups, scene.rects, scene.bounds);
+    for (const frame of frames) {
+      const el = drawFrame(frame);
       frameLayer.appendChild(el);
-      scene.frames.set(group.id, el);
-      scene.rects.set(group.id, rect);
-      scene.bounds = union(union(scene.bounds, rect), tab);
+      scene.frames.set(frame.group.id, el);
+      scene.rects.set(frame.group.id, frame.rect);
     }
+    scene.bounds = bounds;
   }
   return scene;
 }
