@@ -4,7 +4,8 @@ Core code never imports the widgets package. The composition root
 (``dl_notebook/__init__.py``) names each notebook view here as
 ``"module:Class"``; core code asks for it by kind with :func:`view_class`,
 which imports the class only then, and returns None when the widget
-libraries are missing (a script, plain IPython without ipywidgets).
+libraries are missing (a script, plain IPython without ipywidgets); any
+other error in a view's module surfaces.
 
 Example:
     >>> from dl_notebook import _views
@@ -26,6 +27,9 @@ __all__ = ["in_kernel", "register_view", "view_class"]
 
 _views: dict[str, str] = {}
 
+WIDGET_LIBRARIES = ("ipywidgets", "anywidget", "traitlets", "comm")
+"""Libraries whose absence means the notebook views are not available (a script)."""
+
 
 def register_view(kind: str, path: str) -> None:
     """Name the class that shows objects of *kind* in a notebook, as ``"module:Class"``."""
@@ -38,15 +42,21 @@ def register_view(kind: str, path: str) -> None:
 
 
 def view_class(kind: str):
-    """The registered view class for *kind*, or None when none is registered or importable."""
+    """The registered view class for *kind*; None when none is, or the widget libraries are missing.
+
+    Only a missing widget library (ipywidgets, anywidget) means "no view";
+    any other error in the view's module surfaces as it is.
+    """
     path = _views.get(kind)
     if path is None:
         return None
     module, _, name = path.partition(":")
     try:
         return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
+    except ModuleNotFoundError as err:
+        if (err.name or "").partition(".")[0] in WIDGET_LIBRARIES:
+            return None
+        raise
 
 
 def in_kernel() -> bool:

@@ -35,9 +35,10 @@ _DOCS = {
 def vocabulary() -> dict:
     """The shared vocabulary, name -> JSON-ready value."""
     from .graph.kinds import KINDS, PALETTE
-    from .magics.layer_table import ACTIVATIONS
+    from .model.layers.base import ACTIVATIONS
     from .model.layers.describe import layer_types
 
+    activations = sorted(ACTIVATIONS)
     atoms = {"true", "false", "none"}
     builtin = [cls for cls in layer_types() if cls.__module__.startswith("dl_notebook.")]
     for cls in builtin:
@@ -47,8 +48,8 @@ def vocabulary() -> dict:
     return {
         "KINDS": list(KINDS),
         "PALETTE": {kind: list(colours) for kind, colours in PALETTE.items()},
-        "ACTIVATIONS": list(ACTIVATIONS),
-        "ATOM_WORDS": sorted(atoms - set(ACTIVATIONS)),
+        "ACTIVATIONS": activations,
+        "ATOM_WORDS": sorted(atoms - set(activations)),
     }
 
 

@@ -22,7 +22,8 @@ import ipywidgets
 import traitlets
 
 from dl_notebook.errors import DLError, InvalidArgumentError
-from dl_notebook.model.network import Network
+from dl_notebook.model import Network, Sequential
+from dl_notebook.model.layers.core import InputLayer
 from dl_notebook.widgets._layer_form import (
     MERGES,
     STYLE,
@@ -76,12 +77,10 @@ class ModelBuilder(ipywidgets.VBox):
     version = traitlets.Int(0, help="Number of successful edits; observe it to follow them.")
 
     def __init__(self, net=None, input_shape=(32, 32, 1), *, title="Model builder", **kwargs):
-        from dl_notebook import Sequential, layers
-
         if net is None:
             net = Sequential(name="model")
             if input_shape is not None:
-                net.add(layers.InputLayer(shape=tuple(input_shape)))
+                net.add(InputLayer(shape=tuple(input_shape)))
         elif not isinstance(net, Network):
             raise InvalidArgumentError(
                 f"ModelBuilder edits a dn.Network or dn.Sequential; got {type(net).__name__}."
