@@ -44,6 +44,7 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	scripts/ensure-debian-package.sh /usr/bin/chromium chromium
 	scripts/build-labextension.sh
+	scripts/check-frontend.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 demo: $(STAMP)

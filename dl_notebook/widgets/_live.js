@@ -217,7 +217,11 @@ function render({ model, el: host }) {
       ctx.moveTo(MARGIN.left, Math.round(y) + 0.5);
       ctx.lineTo(MARGIN.left + plotW, Math.round(y) + 0.5);
       ctx.stroke();
-      const label = logY ? (Number.isInteger(t) ? `1e${t}` : formatTick(Math.pow(10, t), Math.pow(10, t) / 10)) : formatTick(t, yTicks.step, Math.max(...yTicks.values.map(Math.abs)));
+      const label = logY
+        ? Number.isInteger(t)
+          ? `1e${t}`
+          : formatTick(Math.pow(10, t), Math.pow(10, t) / 10)
+        : formatTick(t, yTicks.step, Math.max(...yTicks.values.map(Math.abs)));
       ctx.fillText(label, MARGIN.left - 6, y);
     }
     const xTicks = linearTicks(0, xMax, Math.max(2, Math.floor(plotW / 60)));
@@ -352,14 +356,13 @@ function render({ model, el: host }) {
     fill.style.width = `${(Math.min(Math.max(done, 0), 1) * 100).toFixed(2)}%`;
     progress.dataset.epoch = String(epoch);
     progress.dataset.batch = String(batch);
-    const parts = [
-      `Epoch ${epoch}/${epochs || "?"}`,
-      `Batch ${batch}/${steps || "?"}`,
-    ];
+    const parts = [`Epoch ${epoch}/${epochs || "?"}`, `Batch ${batch}/${steps || "?"}`];
     const kind = model.get("status_kind");
     if (kind === "running" || kind === "stopping") parts.push(`ETA ${formatDuration(p.eta_s)}`);
-    if (p.samples_per_s) parts.push(`${Math.round(p.samples_per_s).toLocaleString("en-US")} samples/s`);
-    if (p.elapsed_s !== null && p.elapsed_s !== undefined) parts.push(`elapsed ${formatDuration(p.elapsed_s)}`);
+    if (p.samples_per_s)
+      parts.push(`${Math.round(p.samples_per_s).toLocaleString("en-US")} samples/s`);
+    if (p.elapsed_s !== null && p.elapsed_s !== undefined)
+      parts.push(`elapsed ${formatDuration(p.elapsed_s)}`);
     progressText.textContent = parts.join(" · ");
   }
 

@@ -198,7 +198,7 @@ export class DagExplorer {
     if (sel) {
       const el =
         sel.kind === 'group'
-          ? scene.boxes.get(sel.id) ?? scene.frames.get(sel.id)
+          ? (scene.boxes.get(sel.id) ?? scene.frames.get(sel.id))
           : boxOf(sel.id);
       mark(el, 'dln-dag-selected');
       const boxId = el?.getAttribute('data-node-id') ?? el?.getAttribute('data-group-id');

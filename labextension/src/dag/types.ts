@@ -10,12 +10,7 @@ export type Shape = null | number | string | Shape[];
 
 /** A JSON value of a layer setting. */
 export type ConfigValue =
-  | null
-  | boolean
-  | number
-  | string
-  | ConfigValue[]
-  | { [key: string]: ConfigValue };
+  null | boolean | number | string | ConfigValue[] | { [key: string]: ConfigValue };
 
 /** One layer. */
 export interface IDagNode {

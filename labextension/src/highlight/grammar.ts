@@ -34,7 +34,7 @@ const ATOMS = new Set([...ACTIVATIONS, ...ATOM_WORDS]);
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?%?$/i;
 const SIZE = /^\d+(?:[x×]\d+)+$/i; // 3x3, 32x32x1
 const RATIOS = /^\d+(?:\.\d+)?(?:[/:]\d+(?:\.\d+)?)+$/; // 64/16/20
-const DEF = /^(\s*)([A-Za-z_][\w.\-]*)(\s*):(?!:)/;
+const DEF = /^(\s*)([A-Za-z_][\w.-]*)(\s*):(?!:)/;
 
 /** Whether *word* reads as a number or a size. */
 export function isNumber(word: string): boolean {
