@@ -15,6 +15,7 @@ from .values import to_number, to_size
 __all__: list[str] = []  # the subcommands register themselves in _registry.COMMANDS
 
 _MODEL = ("MODEL", "a network in the notebook")
+_DATA, _INSPECT = "Data and training", "Inspect"  # headings of %dl help
 _IMG_TYPES = ("a", "c", "m")
 
 
@@ -39,7 +40,7 @@ def _split(tok):
     OptionSpec("seed", "N", "seed of the split", convert=int)],
     help="Load an image folder; bind NAME and, with --split, NAME_train, NAME_valid, NAME_test.",
     examples=("%dl data digits --folder data/digits --size 32 --grayscale --split 64/16/20 "
-              "--seed 123",))
+              "--seed 123",), group=_DATA)
 def _data_command(ns, p):
     from ..data import ImageDataset, three_way_split, two_way_split
 
@@ -88,7 +89,8 @@ def _steps_per_epoch(data, batch):
           help="Train MODEL on DATA; binds MODEL_history (in a notebook it trains in the "
                "background, with the live dashboard).",
           examples=("%dl train lenet digits --epochs 10 --solver sgd --lr cyclic:1e-4:1e-2",
-                    "%dl train lenet digits --epochs 5 --lr 0.001 --checkpoint ckpt --resume"))
+                    "%dl train lenet digits --epochs 5 --lr 0.001 --checkpoint ckpt --resume"),
+          group=_DATA)
 def _train(ns, p):
     net = find_network(ns, p.args["MODEL"])
     data_tok = p.args["DATA"]
@@ -114,7 +116,7 @@ def _train(ns, p):
 @command("evaluate", [_MODEL, ("DATA", "a dataset; DATA_test when %dl data split it")],
           [OptionSpec("batch", "N", "batch size (256)", convert=int)],
           help="Score MODEL on DATA (DATA_test if there is one); binds MODEL_result.",
-          examples=("%dl evaluate lenet digits",))
+          examples=("%dl evaluate lenet digits",), group=_INSPECT)
 def _evaluate(ns, p):
     net = find_network(ns, p.args["MODEL"])
     data_tok = p.args["DATA"]
@@ -129,7 +131,8 @@ def _evaluate(ns, p):
 @command("confusion", [_MODEL], [OptionSpec("normalize", "true|pred", "rates per true or "
                                              "per predicted class", choices=("true", "pred"))],
           help="The confusion matrix of the last %dl evaluate (click a cell to browse it).",
-          examples=("%dl confusion lenet", "%dl confusion lenet --normalize true"))
+          examples=("%dl confusion lenet", "%dl confusion lenet --normalize true"),
+          group=_INSPECT)
 def _confusion(ns, p):
     return find_result(ns, p.args["MODEL"]).confusion_matrix(normalize=p.options.get("normalize"))
 
@@ -144,7 +147,7 @@ def _img_type(tok):
 
 @command("browse", [_MODEL, ("IMG_TYPE?", "C (correct), M (misclassified) or A (all, default)")],
           help="Browse the evaluated images with their class probabilities.",
-          examples=("%dl browse lenet M",))
+          examples=("%dl browse lenet M",), group=_INSPECT)
 def _browse(ns, p):
     result = find_result(ns, p.args["MODEL"])
     img_type = _img_type(p.args["IMG_TYPE"]) if "IMG_TYPE" in p.args else "A"
@@ -158,7 +161,7 @@ _HEAT_OPTIONS = (OptionSpec("img-type", "C|M|A", "which images: correct, misclas
 
 @command("gradcam", [_MODEL], _HEAT_OPTIONS,
           help="Grad-CAM heatmaps over evaluated images.",
-          examples=("%dl gradcam lenet --img-type M --n 4",))
+          examples=("%dl gradcam lenet --img-type M --n 4",), group=_INSPECT)
 def _gradcam(ns, p):
     return _heat(ns, p, "gradcam")
 
@@ -179,7 +182,8 @@ def _register_heatmap():
     """(Re)register ``%dl heatmap`` with the methods registered now."""
     command("heatmap", [_MODEL], (_method_option(),) + _HEAT_OPTIONS,
             help="Heatmaps of what MODEL looks at, over evaluated images.",
-            examples=("%dl heatmap lenet --method occlusion --img-type C --n 4",))(_heatmap)
+            examples=("%dl heatmap lenet --method occlusion --img-type C --n 4",),
+            group=_INSPECT)(_heatmap)
 
 
 _register_heatmap()
