@@ -92,7 +92,9 @@ function render({ model, el: host }) {
 
   const head = el("div", "dln-br-head");
   const summary = el("div", "dln-br-summary");
-  const types = segmented("Show", IMG_TYPES, (value) => request({ type: "filter", img_type: value }));
+  const types = segmented("Show", IMG_TYPES, (value) =>
+    request({ type: "filter", img_type: value }),
+  );
   const pickHeatmap = (value) => request({ type: "heatmap", method: value });
   let heat = segmented("Heatmap", heatmapOptions(model.get("methods")), pickHeatmap);
   head.append(summary, types.group, heat.group);
