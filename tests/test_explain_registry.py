@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import re
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -19,6 +18,8 @@ from _nets import assert_one_sentence  # noqa: E402
 
 import dl_notebook as dn  # noqa: E402
 from dl_notebook.explain import registry  # noqa: E402
+from dl_notebook.magics.commands import run_line  # noqa: E402
+from dl_notebook.magics.grammar import DLSyntaxError  # noqa: E402
 
 trained, res = evaluation_fixtures()
 BUILTIN = ("gradcam", "gradcam++", "occlusion", "saliency")
@@ -50,20 +51,12 @@ def centre():
     registry.unregister("centre")
 
 
-@pytest.fixture(scope="module")
-def ip():
-    from IPython.testing.globalipapp import start_ipython
-
-    shell = start_ipython()
-    shell.run_line_magic("load_ext", "dl_notebook")
-    return shell
-
-
-def run(ip, code):
+def run(ns, line):
+    """Run a ``%dl`` line as the magic does; return (what it returned, what it printed)."""
     out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        result = ip.run_cell(code)
-    return result, re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())
+    with contextlib.redirect_stdout(out):
+        result = run_line(ns, line)
+    return result, out.getvalue()
 
 
 # -- the registry --------------------------------------------------------------------------------
@@ -112,7 +105,7 @@ def test_registering_again_replaces_and_unregistering_removes(centre):
 
 # -- one module reaches everything ---------------------------------------------------------------
 def test_a_method_registered_in_one_module_reaches_the_api_figures_magic_and_browser(
-        centre, trained, res, ip):
+        centre, trained, res):
     from dl_notebook.widgets.browser import ImageBrowser
 
     net, _, test = trained
@@ -130,14 +123,15 @@ def test_a_method_registered_in_one_module_reaches_the_api_figures_magic_and_bro
     np.testing.assert_array_equal(fig.ax_[0, 1].images[0].get_array(), expected[0])
 
     # %dl heatmap: a choice, in the help, and it runs
-    ip.user_ns.update(net_r=net, net_r_result=res)
-    result, output = run(ip, "%dl help heatmap")
-    assert result.success and "centre (Centre prior)" in output, output
+    ns = {"net_r": net, "net_r_result": res}
+    _, output = run(ns, "help heatmap")
+    assert "centre (Centre prior)" in output, output
     assert "gradcam (Grad-CAM, the default)" in output and "saliency (SmoothGrad)" in output
-    figure = ip.run_line_magic("dl", "heatmap net_r --method centre --img-type M --n 2")
+    figure, _ = run(ns, "heatmap net_r --method centre --img-type M --n 2")
     assert figure.ax_[0, 1].get_title() == "Centre prior heatmap"
-    result, output = run(ip, "%dl heatmap net_r --method centr")
-    assert not result.success and "did you mean `centre`?" in output, output
+    with pytest.raises(DLSyntaxError) as err:
+        run(ns, "heatmap net_r --method centr")
+    assert "did you mean `centre`?" in f"{err.value} {err.value.hint}"
 
     # the image browser: in its method list, also in one opened before the method existed
     browser = ImageBrowser(res, img_type="M", page_size=4, thumb_size=32)
@@ -147,9 +141,9 @@ def test_a_method_registered_in_one_module_reaches_the_api_figures_magic_and_bro
 
     registry.unregister("centre")
     assert "centre" not in [m["name"] for m in browser.methods]
-    assert "centre" not in run(ip, "%dl help heatmap")[1]
-    result, output = run(ip, "%dl heatmap net_r --method centre")
-    assert not result.success
+    assert "centre" not in run(ns, "help heatmap")[1]
+    with pytest.raises(DLSyntaxError):
+        run(ns, "heatmap net_r --method centre")
     registry.register("centre", title="Centre prior")(centre_prior)
     assert browser.methods[-1]["name"] == "centre"
 
