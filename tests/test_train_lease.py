@@ -128,6 +128,22 @@ def test_changes_from_another_thread_wait_for_the_run(rows):
     assert net["a"].trainable
 
 
+def test_a_layers_own_weight_and_trainable_setters_wait_for_the_run(rows):
+    net = make_net()
+    zeros = [np.zeros_like(w) for w in net["a"].get_weights()]
+    hist, gate = gated_fit(net, rows)
+    changes = [in_thread(lambda: net["a"].set_weights(zeros)),
+               in_thread(lambda: setattr(net["out"], "trainable", False))]
+    time.sleep(0.5)
+    assert all(thread.is_alive() and not done for thread, done in changes)
+    gate.gate.set()
+    hist.wait()
+    for thread, _ in changes:
+        thread.join(WAIT)
+    assert all(done for _, done in changes)
+    assert all(not w.any() for w in net["a"].get_weights()) and not net["out"].trainable
+
+
 def test_the_training_thread_itself_is_not_made_to_wait(rows):
     net, seen = make_net(), {}
 

@@ -349,7 +349,7 @@ class TrainInspectApp:
             if self._builder is None:
                 self._show_builder()
             return self._builder.network
-        from dl_notebook import applications
+        import dl_notebook.applications as applications
 
         _, function = ARCHITECTURES[s["arch"]]
         shape = (s["size"], s["size"], 1 if s["color"] == "grayscale" else 3)

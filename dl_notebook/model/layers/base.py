@@ -11,6 +11,8 @@ in the network.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from ..._keras import keras
 from ...errors import InvalidArgumentError, ShapeError
 from . import describe
@@ -285,9 +287,10 @@ class Layer:
 
     @trainable.setter
     def trainable(self, value: bool):
-        for layer in self._layers or []:
-            if hasattr(layer, "trainable"):
-                layer.trainable = bool(value)
+        with self._lease():
+            for layer in self._layers or []:
+                if hasattr(layer, "trainable"):
+                    layer.trainable = bool(value)
 
     def count_params(self) -> int:
         """Number of weights of this layer."""
@@ -302,10 +305,11 @@ class Layer:
     def set_weights(self, weights) -> None:
         """Set the weights returned by :meth:`get_weights`."""
         weights = list(weights)
-        for layer in self._layers or []:
-            n = len(layer.weights)
-            layer.set_weights(weights[:n])
-            weights = weights[n:]
+        with self._lease():
+            for layer in self._layers or []:
+                n = len(layer.weights)
+                layer.set_weights(weights[:n])
+                weights = weights[n:]
 
     def __repr__(self):
         args = [f"name={self.name!r}"] if self.name else []
@@ -313,6 +317,10 @@ class Layer:
         return f"{type(self).__name__}({', '.join(args)})"
 
     # -- helpers for subclasses -----------------------------------------------------
+    def _lease(self):
+        """The network's training lease (a change waits for a running fit), or no-op."""
+        return self._network.lease.hold() if self._network is not None else nullcontext()
+
     def _where(self) -> str:
         return f"Layer {self.name!r} ({self.type_name})" if self.name else self.type_name
 
