@@ -144,7 +144,7 @@ def test_voila_matrix_click_browses_the_cell_and_browser_pages_with_heatmaps(
         assert before["summary"].startswith(f"Misclassified · {misclassified} images")
         assert len(before["cards"]) == PAGE_SIZE
         assert all(card["correct"] == "false" and card["bars"] >= 2 for card in before["cards"])
-        m_browser.get_by_role("button", name="Grad-CAM").click()
+        m_browser.get_by_role("button", name="Grad-CAM", exact=True).click()
         page.wait_for_function(
             f"""(first) => {{
                 const root = document.querySelector('{M_BROWSER}');

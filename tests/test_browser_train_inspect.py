@@ -157,7 +157,7 @@ def test_voila_train_inspect_trains_stops_and_inspects(voila_server, jupyter_env
         shot("train-inspect-cell")
 
         # The heatmap toggle overlays Grad-CAM on the thumbnails.
-        browser.get_by_role("button", name="Grad-CAM").click()
+        browser.get_by_role("button", name="Grad-CAM", exact=True).click()
         page.wait_for_function(
             """(first) => {
                 const root = document.querySelector('.dln-train-inspect .dln-browser');

@@ -31,9 +31,7 @@ def keras_model(net):
     if is_keras_model(net):
         return net
     if hasattr(net, "to_keras"):
-        if hasattr(net, "_wait_idle"):
-            net._wait_idle()  # a background fit holds the network until it ends
-        return net.to_keras()
+        return net.to_keras()  # a dn.Network's waits for a fit running in another thread
     raise InvalidArgumentError(
         f"evaluate needs a dn.Network or a keras.Model; got {type(net).__name__}."
     )

@@ -189,10 +189,6 @@ class TrainingMixin:
                 f"give a list shaped like net.get_weights()."
             ) from None
 
-    def _wait_idle(self) -> None:
-        """Wait while a ``fit`` in another thread holds the network."""
-        self._lease.wait()
-
     def fit(self, data, valid_data=None, epochs=10, batch_size=32, solver=None, lr_scheduler=None,
             optimizer=None, callbacks=None, live=None, checkpoint_dir=None, resume=False,
             seed=None, strategy=None, loss=None, metrics=None, background=None, stop_event=None):
