@@ -7,8 +7,8 @@ import re
 import subprocess
 
 import pytest
-
 from _browser import write_notebook
+
 from conftest import NOTEBOOKS_DIR, _venv_executable
 
 WORKSHOP = NOTEBOOKS_DIR / "workshop.ipynb"

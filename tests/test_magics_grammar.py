@@ -140,7 +140,7 @@ def test_only_ascii_digits_make_numbers(text):
 
 
 def test_every_dn_layer_type_is_reachable_by_a_keyword():
-    reachable = {getattr(dn.layers, kw.cls) for kw in KEYWORDS.values()}
+    reachable = {kw.spec for kw in KEYWORDS.values()}
     concrete = {getattr(dn.layers, name) for name in dn.layers.__all__} - {dn.layers.Layer}
     assert concrete <= reachable, concrete - reachable
     assert dn.layers.FullyConnected in reachable  # the DLPy alias of Dense

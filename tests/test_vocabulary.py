@@ -5,8 +5,8 @@ import re
 
 from dl_notebook.graph.kinds import KINDS, PALETTE
 from dl_notebook.magics.layer_table import ACTIVATIONS
-from dl_notebook.model.layers.base import _KINDS as KERAS_KINDS
 from dl_notebook.model.layers.describe import layer_types
+from dl_notebook.model.layers.keras_layer import _KINDS as KERAS_KINDS
 from dl_notebook.vocabulary import typescript, vocabulary
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import re
 
-from ..model.layers.base import ACTIVATIONS, KerasLayer
+from ..model.layers.base import ACTIVATIONS
+from ..model.layers.keras_layer import KerasLayer
 from .model_cell import _snake
 
 __all__ = ["dl_cell", "python_code", "layer_arguments"]

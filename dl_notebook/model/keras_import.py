@@ -13,8 +13,9 @@ import heapq
 from .._keras import keras
 from ..errors import InvalidArgumentError, NetworkEditError
 from . import _engine
-from .layers.base import KerasLayer, _Ref, shape_of
+from .layers.base import shape_of
 from .layers.core import InputLayer
+from .layers.keras_layer import KerasLayer, _Ref
 
 
 def functional_graph(model):

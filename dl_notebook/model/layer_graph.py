@@ -11,7 +11,8 @@ import difflib
 
 from .._keras import is_keras_operation
 from ..errors import InvalidArgumentError, LayerNotFoundError, NetworkEditError
-from .layers.base import KerasLayer, Layer, check_name
+from .layers.base import Layer, check_name
+from .layers.keras_layer import KerasLayer
 
 __all__ = ["LayerGraph"]
 

@@ -19,7 +19,6 @@ import importlib as _importlib
 import pkgutil as _pkgutil
 
 from .base import (  # noqa: F401 (names of dn.layers for authors of layer types)
-    KerasLayer,
     Layer,
     check_activation,
     check_positive_int,
