@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from ..errors import DLError
 from .grammar import DLSyntaxError, Token, did_you_mean
-from .layer_table import ACTIVATIONS, Keyword, accepts, all_words, convert, keyword_for
+from .layer_table import ACTIVATIONS, KeywordSyntax, accepts, all_words, convert, keyword_for
 from .values import NAME_RE, auto_value, to_names, value_of
 
 __all__ = ["LayerPlan", "parse_layer"]
@@ -34,7 +34,7 @@ __all__ = ["LayerPlan", "parse_layer"]
 class LayerPlan:
     """A parsed layer line: the spec to make, its name and the names of its inputs."""
 
-    keyword: Keyword
+    keyword: KeywordSyntax
     token: Token  # the keyword's token (carets for errors about the whole layer)
     kwargs: dict = field(default_factory=dict)
     explicit: set = field(default_factory=set)  # params given on the line

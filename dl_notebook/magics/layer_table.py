@@ -29,7 +29,7 @@ from ..model.layers.describe import REQUIRED, layer_types, registry_version
 from .grammar import DLSyntaxError, Token, did_you_mean
 from .values import NAME_RE, auto_value, to_bool, to_int, to_number, to_shape, to_size
 
-__all__ = ["Keyword", "KEYWORDS", "ACTIVATIONS", "Choice", "keyword_for", "keywords",
+__all__ = ["KeywordSyntax", "KEYWORDS", "ACTIVATIONS", "Choice", "keyword_for", "keywords",
            "aliases", "all_words", "convert"]
 
 ACTIVATIONS = tuple(sorted(_ACTIVATIONS))
@@ -53,8 +53,8 @@ class Choice:
 
 
 @dataclass(frozen=True)
-class Keyword:
-    """One layer keyword: the layer type it makes and how its arguments are read.
+class KeywordSyntax:
+    """One layer keyword as the parser reads it: the layer type it makes, how values are read.
 
     ``slots``: ``(param, kind, required)`` for positional arguments in
     order; ``flags``: word -> ``(param, value)``; ``options``: key ->
@@ -78,7 +78,7 @@ def _kind(arg):
     return Choice.of(arg.choices) if arg.choices else arg.kind
 
 
-def _keyword(cls, kw) -> Keyword:
+def _keyword(cls, kw) -> KeywordSyntax:
     by_name = {arg.name: arg for arg in cls.args}
     slots = tuple(("inputs", "names", True) if s == "inputs" else
                   (s, _kind(by_name[s]), by_name[s].default is REQUIRED) for s in kw.slots)
@@ -90,8 +90,8 @@ def _keyword(cls, kw) -> Keyword:
             flags[word] = (arg.name, value)
         for key in dict.fromkeys((arg.name, arg.key, *arg.keys)):
             options[key] = (arg.name, _kind(arg))
-    return Keyword(kw.word, cls.__name__, slots, flags, options, dict(kw.preset), kw.example,
-                   kw.help, cls, kw)
+    return KeywordSyntax(kw.word, cls.__name__, slots, flags, options, dict(kw.preset),
+                         kw.example, kw.help, cls, kw)
 
 
 _cache = {"version": -1, "keywords": {}, "aliases": {}}
@@ -108,8 +108,8 @@ def _tables():
     return _cache["keywords"], _cache["aliases"]
 
 
-def keywords() -> dict[str, Keyword]:
-    """Every layer keyword (aliases not included) -> its :class:`Keyword`."""
+def keywords() -> dict[str, KeywordSyntax]:
+    """Every layer keyword (aliases not included) -> its :class:`KeywordSyntax`."""
     return dict(_tables()[0])
 
 
@@ -131,10 +131,10 @@ class _LiveKeywords(Mapping):
         return len(_tables()[0])
 
 
-KEYWORDS: Mapping[str, Keyword] = _LiveKeywords()
+KEYWORDS: Mapping[str, KeywordSyntax] = _LiveKeywords()
 
 
-def keyword_for(word: str) -> Keyword | None:
+def keyword_for(word: str) -> KeywordSyntax | None:
     """The keyword for *word* (aliases such as ``fc`` included), or None."""
     table, alias = _tables()
     word = word.lower()
