@@ -35,10 +35,9 @@ from .errors import (
 )
 from .model import Network, Sequential
 from .train import Optimizer, RunStatus, TrainingHistory
-from .train import progress as _progress
 
 # The composition root names the notebook views; core code never imports widgets.
-_progress.register_live_view("dl_notebook.widgets.live:LiveDashboard")
+_views.register_view("live", "dl_notebook.widgets.live:LiveDashboard")
 _views.register_view("confusion", "dl_notebook.widgets.confusion:ConfusionMatrixWidget")
 _views.register_view("browser", "dl_notebook.widgets.browser:ImageBrowser")
 

@@ -126,7 +126,7 @@ def test_browse_opens_the_registered_view_or_says_what_to_install(res):
         assert isinstance(browser, cls)
         np.testing.assert_array_equal(browser.indices, res.select("M", sort="loss"))
     saved = _views._views.get("browser")
-    _views.register_view("browser", "dl_notebook.no_such_module:ImageBrowser")
+    _views.register_view("browser", "anywidget.no_such_module:ImageBrowser")  # as if missing
     try:
         with pytest.raises(dn.MissingDependencyError) as err:
             res.browse()

@@ -36,7 +36,7 @@ def test_a_missing_class_surfaces(tmp_path, monkeypatch):
 
 
 def test_the_registered_views_import():
-    for kind in ("confusion", "browser"):
+    for kind in ("live", "confusion", "browser"):
         assert _views.view_class(kind) is not None
 
 

@@ -1,9 +1,9 @@
 """Progress during training: the live view in a notebook, text lines elsewhere.
 
 Core code never names the widgets package: the composition root
-(``dl_notebook/__init__.py``) registers the notebook view with
-:func:`register_live_view`, and :func:`make_live_callback` builds it when
-training runs inside a kernel. Outside notebooks,
+(``dl_notebook/__init__.py``) registers the notebook view as the ``"live"``
+view (:mod:`dl_notebook._views`), and :func:`make_live_callback` builds it
+when training runs inside a kernel. Outside notebooks,
 :class:`~dl_notebook.train.text_progress.TextProgress` prints one line per
 epoch (its module imports Keras; it is importable from here too).
 
@@ -23,19 +23,7 @@ from .. import _views
 from .._views import in_kernel
 from ..errors import InvalidArgumentError
 
-__all__ = ["TextProgress", "in_kernel", "make_live_callback", "register_live_view"]  # noqa: F822
-
-
-def register_live_view(path: str) -> None:
-    """Name the class shown as the live view in notebooks, as ``"module:Class"``.
-
-    The class is imported only when a notebook run needs it.
-
-    Example:
-        >>> from dl_notebook.train import progress
-        >>> progress.register_live_view("dl_notebook.widgets.live:LiveDashboard")
-    """
-    _views.register_view("live", path)
+__all__ = ["TextProgress", "in_kernel", "make_live_callback"]  # noqa: F822
 
 
 def make_live_callback(live, *, epochs, steps_per_epoch, stop_event):
