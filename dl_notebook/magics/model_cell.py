@@ -211,15 +211,15 @@ def _sources(plan, taken, previous):
 
 
 def _sequences(cell):
-    """Recurrent layers feeding a sequence layer return every step, unless told otherwise."""
+    """Recurrent layers feeding a layer that reads sequences return every step, unless told."""
     readers = {}
     for plan, sources in zip(cell.plans, cell.inputs):
         for src in sources:
             readers.setdefault(src, []).append(plan)
     for plan in cell.plans:
-        if plan.cls_name != "Recurrent" or "output_type" in plan.explicit:
+        if "output_type" not in plan.keyword.options or "output_type" in plan.explicit:
             continue
-        if any(r.cls_name in ("Recurrent", "Conv1d") for r in readers.get(plan.name, [])):
+        if any(r.keyword.spec.reads_sequences for r in readers.get(plan.name, [])):
             plan.kwargs["output_type"] = "samelength"
 
 

@@ -143,7 +143,10 @@ class Layer:
     - ``args``: its constructor arguments as :class:`~.describe.Arg` records,
       and ``keywords``: its ``%%dl`` keywords as :class:`~.describe.Keyword`
       records (see :mod:`dl_notebook.model.layers.describe`);
-    - ``min_inputs`` / ``max_inputs``: how many layers feed it (``None``: any).
+    - ``min_inputs`` / ``max_inputs``: how many layers feed it (``None``: any);
+    - ``in_builder``: offered by the model builder; ``reads_sequences``: it
+      reads ``(steps, features)``, so in a ``%%dl`` cell a recurrent layer
+      feeding it returns every step.
 
     It implements :meth:`make_layers` (the Keras layers it places) and, where
     a shape cannot work, :meth:`check`; :meth:`run` may be overridden when
@@ -172,6 +175,7 @@ class Layer:
     args: tuple[Arg, ...] = ()
     keywords: tuple[Keyword, ...] = ()
     in_builder = True  # offered by the model builder
+    reads_sequences = False  # reads (steps, features): a recurrent layer before it returns steps
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -181,6 +181,7 @@ class Conv1d(_Conv):
 
     prefix = "conv"
     rank = 1
+    reads_sequences = True
     args = _conv_args("size1")
     keywords = (Keyword("conv1d", ("n_filters", "width", "act"), shown=("act",),
                         example="conv1d 16 3 relu", help="1-D convolution"),)

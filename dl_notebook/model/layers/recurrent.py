@@ -34,6 +34,7 @@ class Recurrent(Layer):
 
     prefix = "rnn"
     kind = "recurrent"
+    reads_sequences = True
     args = (
         Arg("n", "int", keys=("units",), positional=True, form=True, start=32),
         Arg("rnn_type", choices=tuple(_TYPES), default="lstm", form=True),
