@@ -9,6 +9,7 @@ import pathlib
 import re
 
 import keras
+import pytest
 
 import dl_notebook as dn
 from dl_notebook.graph.kinds import PALETTE
@@ -115,3 +116,11 @@ def test_no_other_file_names_it():
     package = pathlib.Path(dn.__file__).parent
     sources = [p for p in package.rglob("*") if p.suffix in (".py", ".js", ".ts")]
     assert not [p for p in sources if re.search(r"\bLayerNorm\b|layernorm", p.read_text())]
+
+
+def test_a_keyword_naming_an_undeclared_argument_is_refused_at_definition():
+    with pytest.raises(dn.InvalidArgumentError, match="not among its args"):
+        class Broken(dn.layers.Layer):  # noqa: F841
+            args = (dn.layers.Arg("units", "int"),)
+            keywords = (dn.layers.Keyword("broken", ("n",)),)
+    assert "broken" not in complete({}, "%%dl model m --input 8\nbrok")[0]
