@@ -1,9 +1,16 @@
-"""Ready-made networks (DLPy ``applications``), each returned as an editable ``dn.Sequential``.
+"""Ready-made networks (DLPy ``applications``), each returned as an editable ``dn.Network``.
 
 Every function builds a fresh network from dl_notebook layers with
 explicit layer names, so the result can be edited by name (``insert``,
 ``remove``, ``switch``) before or after training, like any network a
-user builds by hand. Nothing here downloads weights.
+user builds by hand. Image classifiers whose architecture is in
+``keras.applications`` have Keras' layer names and parameter counts, so
+weight files made for Keras load by name (``pretrained_weights=`` or
+``net.load_weights``). Nothing here downloads weights.
+
+Every module of this package is imported here and each builder it
+registers with :func:`~dl_notebook.applications._zoo.application` becomes a
+name of ``dn.applications``; :func:`catalog` lists them.
 
 Example:
     >>> import dl_notebook as dn
@@ -15,7 +22,17 @@ Example:
 
 from __future__ import annotations
 
-from .lenet import LeNet5
-from .small_cnn import SmallCNN
+import importlib as _importlib
+import pkgutil as _pkgutil
 
-__all__ = ["LeNet5", "SmallCNN"]
+from ._classifier import PREPROCESSING
+from ._zoo import Application, catalog, find, fitting
+
+for _module in _pkgutil.iter_modules(__path__):
+    if not _module.name.startswith("_"):
+        _importlib.import_module(f"{__name__}.{_module.name}")
+
+_builders = {a.function.__name__: a.function for a in catalog().values()}
+globals().update(_builders)
+
+__all__ = [*_builders, "Application", "PREPROCESSING", "catalog", "find", "fitting"]

@@ -36,7 +36,7 @@ import functools
 import threading
 from contextlib import contextmanager
 
-from ..errors import NetworkEditError, ShapeError
+from ..errors import NetworkEditError
 
 __all__ = ["TrainingLease", "TrainingMixin", "holds_lease"]
 
@@ -146,7 +146,7 @@ def holds_lease(method):
 
 
 class TrainingMixin:
-    """``fit``, ``running``, ``lease`` and the weights of a :class:`~dl_notebook.Network`."""
+    """``fit``, ``running`` and ``lease`` of a :class:`~dl_notebook.Network`."""
 
     @property
     def lease(self) -> TrainingLease:
@@ -163,31 +163,6 @@ class TrainingMixin:
             True
         """
         return self._lease.run
-
-    def get_weights(self) -> list:
-        """All weights as NumPy arrays, in the order of ``to_keras().get_weights()``."""
-        return self.to_keras().get_weights()
-
-    @holds_lease
-    def set_weights(self, weights) -> None:
-        """Set all weights from a list shaped like :meth:`get_weights` returns.
-
-        Example:
-            >>> import numpy as np, dl_notebook as dn
-            >>> net = dn.Sequential(layers=[dn.layers.InputLayer(shape=(2,)), dn.layers.Dense(1)])
-            >>> net.set_weights([np.ones((2, 1)), np.zeros(1)])
-            >>> float(net.get_weights()[0].sum())
-            2.0
-        """
-        model = self.to_keras()
-        try:
-            model.set_weights(list(weights))
-        except ValueError as err:
-            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            raise ShapeError(
-                f"The weights do not fit network {self.name!r} ({first.rstrip('.')}); "
-                f"give a list shaped like net.get_weights()."
-            ) from None
 
     def fit(self, data, valid_data=None, epochs=10, batch_size=32, solver=None, lr_scheduler=None,
             optimizer=None, callbacks=None, live=None, checkpoint_dir=None, resume=False,

@@ -9,11 +9,12 @@ from ._analysis import AnalysisMixin
 from ._lease import TrainingLease, TrainingMixin, holds_lease
 from .layer_graph import LayerGraph
 from .layers.base import Layer, check_name
+from .weights import WeightsMixin
 
 __all__ = ["Network"]
 
 
-class Network(TrainingMixin, AnalysisMixin, LayerGraph):
+class Network(TrainingMixin, WeightsMixin, AnalysisMixin, LayerGraph):
     """A deep-learning network as a DAG of named layers (DLPy ``Model``).
 
     Layers are added, inserted, removed, switched and renamed by name;

@@ -38,7 +38,8 @@ class InputLayer(Layer):
     Give the shape without the batch axis, either as ``shape=(h, w, c)`` or
     DLPy-style as ``n_channels``, ``width`` and ``height``. The input is
     normalised as ``(x * scale - offsets) / std`` when any of those is given
-    (``offsets`` and ``std`` per channel or one number).
+    (``offsets`` and ``std`` per channel or one number); ``reverse_channels``
+    first turns RGB images into BGR, for weights trained in Caffe's order.
 
     Args:
         shape: input shape without the batch axis, e.g. ``(32, 32, 1)``.
@@ -46,6 +47,7 @@ class InputLayer(Layer):
         offsets: value(s) subtracted after scaling (e.g. channel means).
         scale: factor applied first (e.g. ``1/255``).
         std: value(s) the result is divided by (e.g. channel standard deviations).
+        reverse_channels: reverse the channel order first (RGB -> BGR).
         dtype: input dtype (``"int32"`` for token ids).
 
     Example:
@@ -66,6 +68,7 @@ class InputLayer(Layer):
         Arg("offsets", "nums", None),
         Arg("scale", "num", None),
         Arg("std", "nums", None),
+        Arg("reverse_channels", "bool", False, flags={"bgr": True}),
         Arg("dtype", choices=("float32", "float16", "bfloat16", "float64", "int32", "int64",
                               "uint8"), default="float32"),
     )
@@ -73,7 +76,7 @@ class InputLayer(Layer):
                         help="an input (a shape; ? for a free size)"),)
 
     def __init__(self, shape=None, n_channels=None, width=None, height=None, offsets=None,
-                 scale=None, std=None, dtype="float32", name=None):
+                 scale=None, std=None, dtype="float32", name=None, reverse_channels=False):
         super().__init__(name=name)
         if shape is None:
             if width is None or height is None:
@@ -99,23 +102,31 @@ class InputLayer(Layer):
         if std is not None and np.any(np.asarray(std, dtype=float) <= 0):
             raise InvalidArgumentError("InputLayer: std must be positive.")
         self.dtype = dtype
+        self.reverse_channels = bool(reverse_channels)
         self._model_input = None
         self._config = dict(shape=self.shape, offsets=offsets, scale=scale, std=std,
-                            dtype=None if dtype == "float32" else dtype)
+                            dtype=None if dtype == "float32" else dtype,
+                            reverse_channels=self.reverse_channels or None)
 
     @property
     def normalizes(self) -> bool:
         """True when the input is scaled or shifted."""
-        return any(v is not None for v in (self.offsets, self.scale, self.std))
+        return self.reverse_channels or any(
+            v is not None for v in (self.offsets, self.scale, self.std))
 
     def make_layers(self, in_shapes, fresh):
-        if not self.normalizes:
-            return []
+        layers = []
+        if self.reverse_channels:
+            from ._keras_extra import ReverseChannels
+
+            layers.append(ReverseChannels(name=f"{self.name}_bgr"))
+        if all(v is None for v in (self.offsets, self.scale, self.std)):
+            return layers
         scale = 1.0 if self.scale is None else np.asarray(self.scale, dtype="float32")
         offsets = 0.0 if self.offsets is None else np.asarray(self.offsets, dtype="float32")
         std = 1.0 if self.std is None else np.asarray(self.std, dtype="float32")
         factor, shift = np.asarray(scale / std).tolist(), np.asarray(-offsets / std).tolist()
-        return [keras().layers.Rescaling(factor, shift, name=f"{self.name}_scale")]
+        return [*layers, keras().layers.Rescaling(factor, shift, name=f"{self.name}_scale")]
 
     def run(self, layers, tensors):
         x = keras().Input(shape=self.shape, dtype=self.dtype, name=self.name)
