@@ -56,3 +56,58 @@ def test_adding_a_layer_through_the_form_changes_the_dag(voila_server, page, tmp
         page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 0
     assert page.errors == [], f"page errors: {page.errors} (see {screenshot})"
+
+
+@pytest.mark.browser
+def test_starting_from_a_ready_network_replaces_the_drawing(voila_server, page, tmp_path):
+    from dl_notebook.applications import fitting
+
+    page.set_viewport_size({"width": 1280, "height": 1400})
+    page.goto(voila_server(DASHBOARD), timeout=PAGE_TIMEOUT_MS)
+    screenshot = tmp_path / "model_builder_start.png"
+    try:
+        page.locator(f'{NODES}[data-name="conv1"]').wait_for(state="visible",
+                                                               timeout=PAGE_TIMEOUT_MS)
+        start = page.locator(".dln-builder-start select")
+        labels = [t.replace("\xa0", " ") for t in start.locator("option").all_inner_texts()]
+        assert labels == [e.title for e in fitting((32, 32, 1)).values()]  # ipywidgets: nbsp
+
+        start.select_option(label="ResNet-18")
+        page.locator(".dln-builder-classes input").fill("5")
+        page.locator(".dln-builder-classes input").press("Tab")
+        page.locator("button.dln-builder-start-button").click()
+        page.locator(f'{NODES}[data-name="conv1_conv"]').wait_for(state="visible",
+                                                                    timeout=EDIT_TIMEOUT_MS)
+        assert "Started from ResNet-18: 71 layers" in page.locator(
+            ".dln-builder-status").inner_text()
+        assert "71 layers" in page.locator(".dln-builder-summary").inner_text()
+        # Repeated blocks are grouped: a drawing of a dozen boxes, not 71.
+        n_grouped = page.locator(NODES).count()
+        assert page.locator(f"{NODES}.group").count() >= 1 and n_grouped < 20
+        assert page.locator(f'{NODES}[data-name="conv1"]').count() == 0
+        code = page.locator("textarea.dln-builder-code-dl").input_value()
+        assert code == "%dl model resnet18 --from resnet18 --classes 5 --input 32x32x1"
+
+        page.locator(".dln-builder-expand input").check()
+        page.wait_for_function(
+            f"() => document.querySelectorAll('{NODES}').length === 71",
+            timeout=EDIT_TIMEOUT_MS,
+        )
+        page.locator(".dln-builder-expand input").uncheck()
+        page.wait_for_function(
+            f"() => document.querySelectorAll('{NODES}').length === {n_grouped}",
+            timeout=EDIT_TIMEOUT_MS,
+        )
+
+        # It is edited like any network: a layer added at the end shows in drawing and code.
+        page.locator(".dln-builder-type select").select_option("Dropout")
+        page.locator(".dln-builder-name input").fill("extra_drop")
+        page.locator(".dln-builder-name input").press("Tab")
+        page.locator("button.dln-builder-add").click()
+        page.locator(f'{NODES}[data-name="extra_drop"]').wait_for(state="visible",
+                                                                    timeout=EDIT_TIMEOUT_MS)
+        code = page.locator("textarea.dln-builder-code-dl").input_value()
+        assert code.splitlines()[1:] == ["extra_drop: dropout 0.5"], code
+    finally:
+        page.screenshot(path=str(screenshot), full_page=True)
+    assert page.errors == [], f"page errors: {page.errors} (see {screenshot})"

@@ -196,3 +196,65 @@ def test_voila_train_inspect_trains_stops_and_inspects(voila_server, jupyter_env
         shot("train-inspect-final")
     assert page.get_by_text("Traceback").count() == 0
     assert page.errors == [], f"page errors: {page.errors}"
+
+
+def architecture_list(page):
+    return page.evaluate(
+        """() => {
+            const s = document.querySelector('.dln-ti-arch select');
+            const text = o => o.textContent.replace(/\u00a0/g, ' ');  // ipywidgets: nbsp
+            return {labels: [...s.options].map(text), selected: text(s.options[s.selectedIndex])};
+        }"""
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(300)
+def test_voila_architecture_list_is_the_registry_and_follows_the_image_size(
+        voila_server, jupyter_env, page, tmp_path):
+    from dl_notebook.applications import catalog, fitting
+
+    big = [e for e in catalog("image").values() if (e.min_size or 0) > 16]
+    if not big:
+        pytest.skip("no registered image classifier needs more than 16×16")
+    data_root = tmp_path / "data"
+    data_root.mkdir()
+    jupyter_env["DL_NOTEBOOK_DATA_ROOT"] = str(data_root)
+    page.set_viewport_size({"width": 1280, "height": 1600})
+    page.goto(voila_server(DASHBOARD), timeout=PAGE_TIMEOUT_MS)
+    shot = Shots(page, tmp_path)
+    try:
+        page.locator(".dln-ti-arch select").wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
+        builder = "From the model builder"
+        assert architecture_list(page) == {
+            "labels": [e.title for e in fitting((32, 32, 1)).values()] + [builder],
+            "selected": "LeNet-5"}
+        page.locator(".dln-ti-arch select").select_option(label=big[0].title.replace(" ", "\xa0"))
+        set_control(page, "size", 16)
+        want = [e.title for e in fitting((16, 16, 1)).values()] + [builder]
+        page.wait_for_function(
+            """(want) => {
+                const s = document.querySelector('.dln-ti-arch select');
+                const labels = [...s.options].map(o => o.textContent.replace(/\u00a0/g, ' '));
+                return labels.join('|') === want.join('|');
+            }""",
+            arg=want,
+            timeout=ACTION_TIMEOUT_MS,
+        )
+        shown = architecture_list(page)
+        assert shown["selected"] == "LeNet-5" and big[0].title not in shown["labels"]
+        status = wait_for_app_status(page, ("idle",), timeout=ACTION_TIMEOUT_MS)
+        assert "LeNet-5 is selected instead" in status["text"], status
+        set_control(page, "size", 224)
+        page.wait_for_function(
+            """(title) => [...document.querySelectorAll('.dln-ti-arch select option')]
+                .some(o => o.textContent.replace(/\u00a0/g, ' ') === title)""",
+            arg=big[0].title,
+            timeout=ACTION_TIMEOUT_MS,
+        )
+        assert architecture_list(page)["labels"] == [
+            e.title for e in fitting((224, 224, 1)).values()] + [builder]
+    finally:
+        shot("train-inspect-architectures")
+    assert page.get_by_text("Traceback").count() == 0
+    assert page.errors == [], f"page errors: {page.errors}"

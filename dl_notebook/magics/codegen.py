@@ -8,6 +8,11 @@ the automatic one (``conv1``, ``pool2``, …). Plain Keras layers keep their
 simple arguments (numbers, words, sizes); nested settings such as
 initializer objects are left at their defaults.
 
+A network built from a ready one (``%%dl model NAME --from KEY``, the
+model builder's "start from") whose ready layers are still as built is
+written as that start — ``--from KEY …`` or ``dn.applications.ResNet18(…)``
+— followed by the layers added after them (see :mod:`.zoo`).
+
 Example:
     >>> import dl_notebook as dn
     >>> from dl_notebook.magics.codegen import dl_cell
@@ -174,8 +179,25 @@ def _variable(net, name):
     return name if name.isidentifier() else f"net_{name}"
 
 
+def _ready_header(start) -> str:
+    """The ``--from`` options of a network built by :func:`~.zoo.build_ready`."""
+    flags = ("classes", "input", "weights", "freeze", "notop")
+    words = [f"--from {start.key}"]
+    for key in flags:
+        value = start.options.get(key)
+        if value is True:
+            words.append(f"--{key}")
+        elif value is not None:
+            words.append(f"--{key} {_fmt(value)}")
+    words += [f"{k}={_fmt(v)}" for k, v in start.options.items() if k not in flags]
+    return " " + " ".join(words)
+
+
 def dl_cell(net, name=None) -> str:
     """A ``%%dl model`` cell that, run, rebuilds *net* (bound to *name*, default its name).
+
+    A ready network with no layers added is one ``%dl model NAME --from KEY …``
+    line (IPython runs no ``%%`` cell without a body).
 
     Example:
         >>> import dl_notebook as dn
@@ -190,11 +212,16 @@ def dl_cell(net, name=None) -> str:
         c: conv 3 3x3 identity
         sum: res c x act=relu
     """
+    from .zoo import origin
+
     rows = _walk(net)
     header = f"%%dl model {_variable(net, name)}"
     first = rows[0] if rows else None
-    sequence = False
-    if first is not None and first[1] == "InputLayer" and first[3] is None and \
+    start = origin(net)
+    if start is not None:
+        header += _ready_header(start)
+        rows = rows[len(start.layers):]
+    elif first is not None and first[1] == "InputLayer" and first[3] is None and \
             set(first[2]) <= {"shape", "scale"} and len(net.input_names) == 1 and \
             isinstance(first[2].get("scale", 1.0), (int, float)):
         header += f" --input {_fmt(first[2]['shape'])}"
@@ -203,6 +230,8 @@ def dl_cell(net, name=None) -> str:
         rows = rows[1:]
     inputs = [spec for spec in net if type(spec).__name__ == "InputLayer"]
     sequence = bool(inputs) and len(inputs[0].shape) == 2
+    if start is not None and not rows:  # a cell needs a body: the one-line form
+        return header[1:]
     lines = [header]
     for spec, cls, args, label, inputs in rows:
         line = _line(spec, cls, args, inputs, sequence)
@@ -233,15 +262,23 @@ def python_code(net, name=None) -> str:
         mlp.add(dn.layers.Dense(8, dropout=0.5))
     """
     from ..model import Sequential
+    from .zoo import origin
 
     var = _variable(net, name)
     chains = isinstance(net, Sequential)
     rows = _walk(net)
+    start = origin(net)
+    if start is not None:
+        rows = rows[len(start.layers):]
+        made = [f"{var} = dn.applications.{start.call}"]
+        made += [f"{var}.load_weights({start.load!r})"] if start.load else []
+    else:
+        made = [f"{var} = dn.{'Sequential' if chains else 'Network'}(name={net.name!r})"]
     uses_keras = any(cls.startswith("keras.") for _, cls, *_ in rows)
     lines = ["import dl_notebook as dn"] + (["import keras"] if uses_keras else [])
     lines += sorted({f"from {type(spec).__module__} import {cls}" for spec, cls, *_ in rows
                      if not cls.startswith("keras.") and _foreign(spec)})
-    lines += ["", f"{var} = dn.{'Sequential' if chains else 'Network'}(name={net.name!r})"]
+    lines += ["", *made]
     for spec, cls, args, label, inputs in rows:
         if cls.startswith("keras."):
             keywords = [f"{k}={_py(v)}" for k, v in args.items()] + [f"name={spec.name!r}"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 from . import data_commands, edit_commands  # noqa: F401 (they register the subcommands)
 from ._registry import COMMANDS, Command, datasets, networks
 from .grammar import DLSyntaxError, did_you_mean, tokenize
-from .model_cell import build_network, parse_model_cell
+from .model_cell import HEADER_PREFIX, MODEL_SPEC, build_network, parse_model_cell
 from .options import ParsedCommand, parse_command
 
 __all__ = ["COMMANDS", "Command", "run_line", "run_cell", "parse_line", "networks", "datasets"]
@@ -29,12 +29,24 @@ __all__ = ["COMMANDS", "Command", "run_line", "run_cell", "parse_line", "network
 LINE_PREFIX = "%dl "
 
 
-def run_cell(ns, line, cell):
-    """``%%dl model NAME …`` + layer lines: build the network and bind it to NAME."""
-    parsed = parse_model_cell(line, cell)
+def run_cell(ns, line, cell, *, prefix=HEADER_PREFIX):
+    """``%%dl model NAME …`` + layer lines: build the network and bind it to NAME.
+
+    *prefix* is what the user wrote before *line* (``"%dl "`` for the
+    one-line ``%dl model NAME --from KEY …``), for the carets of errors.
+    """
+    parsed = parse_model_cell(line, cell, prefix=prefix)
     net = build_network(parsed)
     ns[parsed.name] = net
     print(repr(net))
+
+
+def _model_line(line):
+    """``%dl model NAME --from KEY …``: a ready network in one line (a cell with no layers)."""
+    def run(ns, _parsed):
+        return run_cell(ns, line, "", prefix=LINE_PREFIX)
+
+    return Command(MODEL_SPEC, run, "Build and edit")
 
 
 def parse_line(line: str) -> tuple[Command, ParsedCommand]:
@@ -44,11 +56,16 @@ def parse_line(line: str) -> tuple[Command, ParsedCommand]:
     if not tokens:
         return COMMANDS["help"], parse_command([], COMMANDS["help"].spec)
     head = tokens[0]
+    if head.text == "model":
+        parsed = parse_command(tokens[1:], MODEL_SPEC, head)
+        if "from" not in parsed.options:
+            raise DLSyntaxError.at(head, "`%dl model` needs --from KEY (a ready network, "
+                                   "`%dl help models`)", "otherwise `model` is a cell magic: "
+                                   "start the cell with `%%dl model NAME`")
+        return _model_line(line), parsed
     command = COMMANDS.get(head.text)
     if command is None:
         hint = did_you_mean(head.text, list(COMMANDS) + ["model"])
-        if head.text == "model":
-            hint = "`model` is a cell magic: start the cell with `%%dl model NAME`"
         raise DLSyntaxError.at(head, f"unknown %dl subcommand `{head.text}`",
                                hint or f"the subcommands are {', '.join(COMMANDS)}")
     return command, parse_command(tokens[1:], command.spec, head)

@@ -100,6 +100,10 @@ def _option_value(ns, spec, option, positional, fragment):
         return [f"{form}:" for form in LR_FORMS], fragment
     if option.name == "type":
         return list(option.choices), fragment
+    if option.name == "from":
+        from ..applications import catalog
+
+        return list(catalog()), fragment
     return None
 
 
@@ -135,11 +139,30 @@ def _command_line(ns, words, fragment, spec, rest_defined=None):
         if slot == "IMG_TYPE":
             return ["C", "M", "A"], fragment
         if slot == "SUBCOMMAND":
-            return sorted(COMMANDS) + ["layers", "model"], fragment
+            return sorted(COMMANDS) + ["layers", "model", "models"], fragment
         return [], fragment
+    options = [f"--{o.name}" for o in spec.options if f"--{o.name}" not in words]
+    if spec is MODEL_SPEC:
+        return _ready_arguments(words) + options, fragment
     if spec.rest:
         return _layer_line(rest, fragment, _layer_names(ns, positional.get("NAME")))
-    return [f"--{o.name}" for o in spec.options if f"--{o.name}" not in words], fragment
+    return options, fragment
+
+
+def _ready_arguments(words) -> list[str]:
+    """``ARG=`` for each argument of the ready network named by ``--from`` (none without)."""
+    import inspect
+
+    from ..applications import catalog
+    from .model_cell import READY_ARGUMENTS
+
+    key = words[words.index("--from") + 1] if "--from" in words[:-1] else None
+    entry = catalog().get(key)
+    if entry is None:
+        return []
+    given = {w.partition("=")[0] for w in words}
+    return [f"{p}=" for p in inspect.signature(entry.function).parameters
+            if p not in READY_ARGUMENTS and p not in given]
 
 
 def _cell_names(full_text, line_index):
@@ -186,7 +209,9 @@ def complete(ns, full_text, cursor_line=None, cursor_pos=None):
         if start >= 0 and (start == 0 or line[start - 1] != "%"):
             words, fragment = _words_and_fragment(line[start + len("%dl"):])
             if not words:
-                result = sorted(COMMANDS), fragment
+                result = sorted([*COMMANDS, "model"]), fragment
+            elif words[0] == "model":
+                result = _command_line(ns, words[1:], fragment, MODEL_SPEC)
             elif words[0] in COMMANDS:
                 result = _command_line(ns, words[1:], fragment, COMMANDS[words[0]].spec)
     if result is None:

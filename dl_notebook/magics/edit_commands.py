@@ -108,9 +108,10 @@ def _code(ns, p):
     print(python_code(net, name) if p.options.get("python") else dl_cell(net, name))
 
 
-@command("help", [("SUBCOMMAND?", "a subcommand, `model` or `layers`")],
-          help="Usage of %dl, of one subcommand, or the layer types of %%dl cells.",
-          examples=("%dl help train", "%dl help layers"), group="Help")
+@command("help", [("SUBCOMMAND?", "a subcommand, `model`, `layers` or `models`")],
+          help="Usage of %dl, of one subcommand, the layer types of %%dl cells, or the ready "
+               "networks.",
+          examples=("%dl help train", "%dl help layers", "%dl help models"), group="Help")
 def _help(ns, p):
     from .usage import help_text
 

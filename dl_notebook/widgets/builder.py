@@ -1,14 +1,18 @@
 """The model builder: edit a network with forms and watch its DAG change.
 
-:class:`ModelBuilder` is a widget over a :class:`~dl_notebook.Network`. Its form adds
+:class:`ModelBuilder` is a widget over a :class:`~dl_notebook.Network`. It can start
+from a ready network (an image classifier of ``dn.applications`` that takes its
+input shape, which replaces the network being edited). Its form adds
 a layer of a chosen type at the end, after or before a layer; the selected layer
 (picked in the list or by a click on its box in the drawing) can be removed, moved
 up or down, or renamed. Every action is one call of the network's editing API
 (``add``, ``insert``, ``remove``, ``switch``, ``rename``): a failed edit leaves the
 network as it was and its one-sentence message shows in the status line. After each
-edit the DAG (``net.plot_network``), the summary line and the equivalent ``%%dl``
-cell and Python code are drawn again. Another view can follow the edits with
-:meth:`ModelBuilder.on_change` or by observing the ``version`` trait.
+edit the DAG (``net.plot_network``; a network of more than 40 layers has its
+repeated blocks grouped unless "Draw every layer" is ticked), the summary line and
+the equivalent ``%%dl`` cell and Python code are drawn again. Another view can
+follow the edits with :meth:`ModelBuilder.on_change` or by observing the
+``version`` trait.
 """
 
 from __future__ import annotations
@@ -33,10 +37,14 @@ from dl_notebook.widgets._layer_form import (
     form_args,
     start_value,
 )
+from dl_notebook.widgets._ready_start import ReadyStartForm
 
 __all__ = ["ModelBuilder"]
 
 _HERE = Path(__file__).resolve().parent
+EXPAND_UP_TO = 40  # larger networks are drawn with their repeated blocks grouped
+
+
 class _DagPane(anywidget.AnyWidget):
     """The drawing: inline SVG; a click on a layer's box selects that layer."""
 
@@ -61,8 +69,9 @@ class ModelBuilder(ipywidgets.VBox):
     Args:
         net: the ``dn.Network`` / ``dn.Sequential`` to edit, in place; a new
             ``dn.Sequential`` with an InputLayer of *input_shape* when None.
-        input_shape: input shape (without the batch axis) of the new network, and
-            the default shape offered for an InputLayer.
+        input_shape: input shape (without the batch axis) of the new network, the
+            default shape offered for an InputLayer, and the shape the ready
+            networks of "Start from" take.
         title: heading shown above the builder ("" for none).
 
     Example:
@@ -115,6 +124,17 @@ class ModelBuilder(ipywidgets.VBox):
         self._changed(f"Editing {net.name!r}.")
 
     @property
+    def input_shape(self) -> tuple:
+        """The input shape offered for an InputLayer and given to a ready network."""
+        return self._input_shape
+
+    @input_shape.setter
+    def input_shape(self, shape):
+        self._input_shape = tuple(shape)
+        self.start.input_shape = self._input_shape
+        self._on_type()
+
+    @property
     def dag_svg(self) -> str:
         """The SVG markup of the drawing shown now."""
         return self.dag.svg
@@ -125,6 +145,8 @@ class ModelBuilder(ipywidgets.VBox):
 
     # -- building the widgets ----------------------------------------------------------
     def _build_form(self):
+        self.start = ReadyStartForm(self._input_shape, self._classes_guess())
+        self.start.button.on_click(self._on_start)
         self.layer_type = ipywidgets.Dropdown(options=list(builder_types()), value="Conv2d",
                                               description="Layer type", style=STYLE)
         self.layer_type.add_class("dln-builder-type")
@@ -166,8 +188,11 @@ class ModelBuilder(ipywidgets.VBox):
         self.summary.add_class("dln-builder-summary")
         self.status = ipywidgets.HTML()
         self.status.add_class("dln-builder-status")
-        self.dag = _DagPane(layout={"flex": "1 1 auto", "min_width": "0"})
+        self.dag = _DagPane()
         self.dag.observe(self._on_dag_click, "selected")
+        self.expand_all = ipywidgets.Checkbox(description="Draw every layer", indent=False)
+        self.expand_all.add_class("dln-builder-expand")
+        self.expand_all.observe(self._draw, "value")
         self.cell_view, self.python_view = ipywidgets.HTML(), ipywidgets.HTML()
         code = ipywidgets.Tab(children=[self.cell_view, self.python_view])
         code.titles = ("%%dl cell", "Python")
@@ -180,12 +205,15 @@ class ModelBuilder(ipywidgets.VBox):
             ipywidgets.HBox([self.up_button, self.down_button, self.remove_button]),
             ipywidgets.HBox([self.new_name, self.rename_button]),
         ])
-        form = ipywidgets.VBox([add_box, edit_box], layout={"width": "400px", "flex": "0 0 auto"})
+        form = ipywidgets.VBox([self.start, add_box, edit_box],
+                               layout={"width": "400px", "flex": "0 0 auto"})
+        drawing = ipywidgets.VBox([self.expand_all, self.dag],
+                                  layout={"flex": "1 1 auto", "min_width": "0"})
         form.add_class("dln-builder-form")
         hint = ipywidgets.HTML("Equivalent code: click in the box, select all (Ctrl+A) and "
                                "copy (Ctrl+C) into a notebook cell to rebuild this network.")
         self._children = [heading, self.summary, self.status,
-                          ipywidgets.HBox([form, self.dag]), hint, code]
+                          ipywidgets.HBox([form, drawing]), hint, code]
 
     # -- events ------------------------------------------------------------------------
     def _on_type(self, _=None):
@@ -242,6 +270,14 @@ class ModelBuilder(ipywidgets.VBox):
 
         self._edit(add)
 
+    def _on_start(self, _=None):
+        def start():
+            self._net = self.start.build()
+            return (f"Started from {self.start.choice.label}: {len(self._net)} layers, "
+                    f"editable like any network."), self._net.layer_names[-1]
+
+        self._edit(start)
+
     def _on_remove(self, _=None):
         def remove():
             name = self._selected("remove")
@@ -284,6 +320,11 @@ class ModelBuilder(ipywidgets.VBox):
                 f"Select the layer to {what} in the list or in the drawing first."
             )
         return name
+
+    def _classes_guess(self) -> int:
+        outputs = [self._net[n].output_shape for n in self._net.output_names]
+        shape = outputs[0] if len(outputs) == 1 else None
+        return shape[-1] if shape and len(shape) == 2 and (shape[-1] or 0) >= 2 else 10
 
     def _make_layer(self, kind):
         kwargs = {name: field_value(widget) for name, widget in self.fields.items()}
@@ -328,12 +369,18 @@ class ModelBuilder(ipywidgets.VBox):
         self.join.value = (keep,) if keep is not None else ()
         self.layers.options = [(f"{s.name} · {s.type_name} · {_shape(s)}", s.name) for s in net]
         self.layers.value = keep
-        self.dag.svg = net.plot_network(expand=True).svg if names else ""
+        self._draw()
         self.dag.selected = keep
         self.summary.value = self._summary_html()
         self.cell_text, self.python_text = self._code()
         self.cell_view.value = _code_box(self.cell_text, "dl")
         self.python_view.value = _code_box(self.python_text, "python")
+
+    def _draw(self, _=None):
+        big = len(self._net) > EXPAND_UP_TO
+        self.expand_all.layout.display = "flex" if big else "none"
+        expand = self.expand_all.value or not big
+        self.dag.svg = self._net.plot_network(expand=expand).svg if len(self._net) else ""
 
     def _summary_html(self) -> str:
         net = self._net

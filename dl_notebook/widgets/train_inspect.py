@@ -1,9 +1,10 @@
 """Train and inspect: a complete training dashboard for workshops, with no code visible.
 
 :class:`TrainInspectApp` composes standard ipywidgets over the public API: pick a
-dataset (the bundled digits, or a folder under the data root), an architecture
-(``dn.applications``, or the network of a
-:class:`~dl_notebook.widgets.builder.ModelBuilder`) and the hyperparameters, press
+dataset (the bundled digits, or a folder under the data root), an architecture (an
+image classifier of ``dn.applications`` that takes the chosen image size, or the
+network of a :class:`~dl_notebook.widgets.builder.ModelBuilder`) and the
+hyperparameters, press
 Train and watch the live charts; Stop ends the run after the current batch. The
 trained network is then evaluated on the test split and its clickable confusion
 matrix opens the image browser, where a toggle overlays Grad-CAM heatmaps.
@@ -26,14 +27,15 @@ import ipywidgets as W
 from dl_notebook.errors import InvalidArgumentError
 from dl_notebook.train.status import RunStatus
 from dl_notebook.widgets._data_root import class_folders, default_data_root, resolve_inside
+from dl_notebook.widgets._ready_start import ready_choices
 from dl_notebook.widgets._training_run import SOLVERS, load_splits, make_solver, one_line
 
-__all__ = ["TrainInspectApp", "ARCHITECTURES"]
+__all__ = ["TrainInspectApp"]
 
 DIGITS = "digits"  # the dataset picker's value for the bundled digits
 OTHER = "other"  # ... and for "Another folder…" (the path box)
 BUILDER = "builder"  # the architecture picker's value for the model builder's network
-ARCHITECTURES = {"lenet5": ("LeNet-5", "LeNet5"), "small_cnn": ("Small CNN", "SmallCNN")}
+FALLBACK = "lenet5"  # the architecture chosen when the one picked no longer fits
 SIZES = (16, 24, 28, 32, 48, 64, 96, 128, 224)
 BATCH_SIZES = (8, 16, 32, 64, 128, 256)
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
@@ -63,7 +65,9 @@ class TrainInspectApp:
             hidden when the builder widget is not installed).
         image_size, valid_rate, test_rate, seed: initial data settings (image
             side in pixels; validation and test percentages; split seed).
-        architecture: ``"lenet5"``, ``"small_cnn"`` or ``"builder"``.
+        architecture: the key of an image classifier of ``dn.applications`` that
+            takes images of *image_size* (``"lenet5"``, ``"resnet18"``, …), or
+            ``"builder"``; LeNet-5 when it does not fit.
         epochs, batch_size, solver, learning_rate: initial training settings.
 
     Attributes:
@@ -130,9 +134,8 @@ class TrainInspectApp:
         self.seed = ctl(W.BoundedIntText(value=seed, min=0, max=2**31 - 2,
                                          description="Seed", **opts()), "seed")
         archs = self._architecture_options()
-        self.architecture = ctl(W.Dropdown(
-            options=archs, value=architecture if architecture in dict(archs).values() else "lenet5",
-            description="Architecture", **opts()), "arch")
+        self.architecture = ctl(W.Dropdown(options=archs, value=self._fitting_value(
+            architecture, archs), description="Architecture", **opts()), "arch")
         self.epochs = ctl(W.BoundedIntText(value=epochs, min=1, max=1000,
                                            description="Epochs", **opts()), "epochs")
         self.batch_size = ctl(W.Dropdown(options=BATCH_SIZES,
@@ -159,6 +162,8 @@ class TrainInspectApp:
         self.path.observe(lambda change: self._handle(self._on_path, change), "value")
         self.architecture.observe(lambda change: self._handle(self._on_architecture, change),
                                   "value")
+        for control in (self.image_size, self.color_mode):
+            control.observe(lambda _: self._handle(self._on_input_shape), "value")
         self.train_button.on_click(lambda _: self._handle(self.train))
         self.stop_button.on_click(lambda _: self._handle(self.stop))
         self.path.layout.display = "none"
@@ -192,10 +197,16 @@ class TrainInspectApp:
         return [("digits (bundled)", DIGITS), *found, ("Another folder…", OTHER)]
 
     def _architecture_options(self):
-        options = [(label, key) for key, (label, _) in ARCHITECTURES.items()]
+        """The image classifiers that take the chosen images, then the model builder."""
+        options = ready_choices(self._input_shape())
         if self._builder is not None or _builder_class() is not None:
             options.append(("From the model builder", BUILDER))
         return options
+
+    @staticmethod
+    def _fitting_value(value, options):
+        values = [v for _, v in options]
+        return value if value in values else FALLBACK if FALLBACK in values else values[0]
 
     # ------------------------------------------------------------------ status
     def _say(self, text: str, kind: str = "info") -> None:
@@ -238,6 +249,20 @@ class TrainInspectApp:
             )
         self._say(f"Folder {folder.name!r}: {len(classes)} class folders; press Train.", "idle")
         return folder
+
+    def _on_input_shape(self):
+        """Offer the architectures that take the new image size; keep the choice if it fits."""
+        old, titles = self.architecture.value, {v: t for t, v in self.architecture.options}
+        options = self._architecture_options()
+        if options != list(self.architecture.options):
+            self.architecture.options = options  # this selects the first one for a moment
+            self.architecture.value = self._fitting_value(old, options)
+        if self.architecture.value != old:
+            size, new = self.image_size.value, self.architecture.label
+            self._say(f"{titles[old]} does not take {size}×{size} images; {new} is selected "
+                      f"instead.", "idle")
+        if self._builder is not None:
+            self._builder.input_shape = self._input_shape()
 
     def _on_architecture(self, change):
         if change["new"] == BUILDER:
@@ -344,16 +369,18 @@ class TrainInspectApp:
         self.train_button.disabled = busy
         self.stop_button.disabled = not busy
 
-    def _network(self, s, n_classes):
+    def make_network(self, n_classes, settings=None):
+        """The untrained network Train makes for *n_classes* classes (with the controls' settings)."""
+        s = settings or dict(arch=self.architecture.value, size=self.image_size.value,
+                             color=self.color_mode.value)
         if s["arch"] == BUILDER:
             if self._builder is None:
                 self._show_builder()
             return self._builder.network
-        import dl_notebook.applications as applications
+        from dl_notebook.magics.zoo import build_ready
 
-        _, function = ARCHITECTURES[s["arch"]]
         shape = (s["size"], s["size"], 1 if s["color"] == "grayscale" else 3)
-        return getattr(applications, function)(n_classes=n_classes, input_shape=shape)
+        return build_ready(s["arch"], n_classes=n_classes, input_shape=shape, include_top=True)
 
     def _run(self, s) -> None:
         try:
@@ -361,7 +388,7 @@ class TrainInspectApp:
             if self._stop_event.is_set():
                 self._say("Stopped before training started.", "stopped")
                 return
-            net = self.network = self._network(s, len(train.class_names))
+            net = self.network = self.make_network(len(train.class_names), s)
             self.live.chart.title = f"{net.name}: {len(train)} training images"
             self._say(f"Training {net.name} for {s['epochs']} epochs…", "running")
             self.history = net.fit(train, valid_data=valid, epochs=s["epochs"],
