@@ -128,6 +128,7 @@ export const ATOM_WORDS: string[] = [
   'huber',
   'int32',
   'int64',
+  'keepdims',
   'last',
   'lstm',
   'mae',

@@ -316,23 +316,36 @@ class Pooling(Layer):
 class GlobalAveragePooling2D(Layer):
     """Average over all spatial positions: (h, w, c) -> (c,); (steps, c) -> (c,) for sequences.
 
+    Args:
+        keepdims: keep the spatial axes with size 1: (h, w, c) -> (1, 1, c),
+            as MobileNet's top does before its 1×1 convolution.
+
     Example:
         >>> import dl_notebook as dn
         >>> dn.layers.GlobalAveragePooling2D(name="gap").name
         'gap'
+        >>> dn.layers.GlobalAveragePooling2D(keepdims=True).keepdims
+        True
     """
 
     prefix = "gap"
     kind = "pool"
+    args = (Arg("keepdims", "bool", False, flags={"keepdims": True}),)
     keywords = (Keyword("gap", aliases=("globalpool",), example="gap",
-                        help="global average pooling: (h, w, c) -> (c,)"),)
+                        help="global average pooling: (h, w, c) -> (c,); keepdims: (1, 1, c)"),)
+
+    def __init__(self, keepdims=False, name=None):
+        super().__init__(name=name)
+        self.keepdims = bool(keepdims)
+        self._config = dict(keepdims=self.keepdims or None)
 
     def check(self, in_shapes):
         self._needs_rank(in_shapes[0], (3, 4), "an image or sequence input")
 
     def make_layers(self, in_shapes, fresh):
         rank = len(in_shapes[0]) - 2
-        return [getattr(keras().layers, f"GlobalAveragePooling{rank}D")(name=self.name)]
+        cls = getattr(keras().layers, f"GlobalAveragePooling{rank}D")
+        return [cls(keepdims=self.keepdims, name=self.name)]
 
 
 class UpSampling2D(Layer):
