@@ -165,6 +165,11 @@ CELLS_BY_KEYWORD = {
     "rnn": "%%dl model m --input 10x3\nrnn 4",
     "recurrent": "%%dl model m --input 10x3\nrecurrent 4 rnn_type=gru",
     "keras": "%%dl model m --input 8x8x3\nkeras LayerNormalization epsilon=1e-5",
+    "activation": "%%dl model m --input 8x8x3\nconv 4 3x3 identity\nactivation relu6",
+    "dwconv": "%%dl model m --input 8x8x3\ndwconv 3x3 relu stride=2",
+    "sepconv": "%%dl model m --input 8x8x3\nsepconv 8 3x3 relu",
+    "zeropad": "%%dl model m --input 8x8x3\nzeropad 3",
+    "leakyrelu": "%%dl model m --input 8\ndense 4 identity\nleakyrelu 0.1",
 }
 
 

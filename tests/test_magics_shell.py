@@ -15,7 +15,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pytest  # noqa: E402
 from IPython.core.completer import provisionalcompleter  # noqa: E402
-from IPython.testing.globalipapp import start_ipython  # noqa: E402
+from IPython.testing.globalipapp import get_ipython, start_ipython  # noqa: E402
 
 import dl_notebook as dn  # noqa: E402
 from dl_notebook.magics.grammar import DLSyntaxError, Token  # noqa: E402
@@ -26,7 +26,7 @@ from conftest import REPO_ROOT  # noqa: E402
 
 @pytest.fixture(scope="module")
 def ip():
-    shell = start_ipython()
+    shell = start_ipython() or get_ipython()  # one per test session
     shell.run_line_magic("load_ext", "dl_notebook")
     return shell
 
