@@ -39,7 +39,6 @@ class Application:
         min_size: the smallest image side it takes (image models).
         native_shape: the input shape it was designed for (and Keras' weights use).
         keras_name: the ``keras.applications`` function with the same layers, if any.
-        dashboard: offered by the Train and inspect dashboard.
     """
 
     key: str
@@ -49,7 +48,6 @@ class Application:
     min_size: int | None = None
     native_shape: tuple | None = None
     keras_name: str | None = None
-    dashboard: bool = False
 
     @property
     def summary(self) -> str:
@@ -67,8 +65,7 @@ class Application:
 _REGISTRY: dict[str, Application] = {}
 
 
-def application(key, *, title, task="image", min_size=None, native_shape=None, keras_name=None,
-                dashboard=False):
+def application(key, *, title, task="image", min_size=None, native_shape=None, keras_name=None):
     """Register the decorated builder function under *key* (see :class:`Application`)."""
     if task not in TASKS:
         raise InvalidArgumentError(f"application {key!r}: task must be one of {', '.join(TASKS)}.")
@@ -76,7 +73,7 @@ def application(key, *, title, task="image", min_size=None, native_shape=None, k
     def register(function):
         _REGISTRY[key] = Application(key, function, title, task, min_size,
                                      None if native_shape is None else tuple(native_shape),
-                                     keras_name, dashboard)
+                                     keras_name)
         function.application = _REGISTRY[key]
         return function
 

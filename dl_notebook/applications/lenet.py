@@ -10,7 +10,7 @@ from ._zoo import application
 __all__ = ["LeNet5"]
 
 
-@application("lenet5", title="LeNet-5", min_size=1, native_shape=(32, 32, 1), dashboard=True)
+@application("lenet5", title="LeNet-5", min_size=1, native_shape=(32, 32, 1))
 def LeNet5(n_classes=10, input_shape=(32, 32, 1), name="lenet5", *, scale=1.0 / 255,
            padding="same"):
     """LeNet-5: two convolution + max-pooling stages and three fully connected layers.

@@ -10,7 +10,7 @@ from ._zoo import application
 __all__ = ["SmallCNN"]
 
 
-@application("small_cnn", title="Small CNN", min_size=1, native_shape=(32, 32, 1), dashboard=True)
+@application("small_cnn", title="Small CNN", min_size=1, native_shape=(32, 32, 1))
 def SmallCNN(n_classes=10, input_shape=(32, 32, 1), name="small_cnn", *, filters=(16, 32),
              dense=64, dropout=0.25, scale=1.0 / 255):
     """A compact CNN: 3×3 convolution blocks, global average pooling and a small dense head.
