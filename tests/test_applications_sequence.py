@@ -115,7 +115,7 @@ def test_text_classifier_beats_chance_on_held_out_texts():
     train, test = two_way_split(ds, test_rate=25, seed=0)
     net = A.TextClassification(len(ds.class_names), ds.vocabulary_size, ds.sequence_length,
                                embedding_dim=16, neurons=16, n_blocks=1)
-    net.fit(train.to_numpy(), epochs=5, seed=0, live=False, solver=dn.solvers.Adam(0.01))
+    net.fit(train, epochs=5, seed=0, live=False, solver=dn.solvers.Adam(0.01))
     result = net.evaluate(test)
     assert result.accuracy > 0.8  # chance is 1/3
 
@@ -127,8 +127,8 @@ def test_sequence_labeller_learns_a_tag_per_token():
     tags[:, 0] = (x[:, 0] > 10)
     net = A.SequenceLabeling(3, vocab_size=21, seq_len=8, embedding_dim=8, neurons=16,
                              n_blocks=1)
-    net.fit((x[:240], tags[:240]), epochs=6, seed=0, live=False,
-            solver=dn.solvers.Adam(0.02), loss="sparse_categorical_crossentropy")
+    net.fit((x[:240], tags[:240]), epochs=6, seed=0, live=False,  # tag ids: sparse loss inferred
+            solver=dn.solvers.Adam(0.02))
     predicted = np.asarray(net.to_keras()(x[240:])).argmax(axis=-1)
     assert (predicted == tags[240:]).mean() > 0.9
 
@@ -281,3 +281,10 @@ def test_generator_refuses_unknown_characters_and_bad_settings():
         gen.generate("", 3)
     with pytest.raises(InvalidArgumentError, match="more than seq_len"):
         gen.windows("abc")
+
+
+def test_one_label_per_example_for_several_outputs_is_refused():
+    net = A.TimeSeriesForecaster(n_features=1, window=6, horizon=3, neurons=4)
+    x = np.zeros((8, 6, 1), "float32")
+    with pytest.raises(dn.DLError, match="one value per example"):
+        net.fit((x, np.zeros(8, "float32")), epochs=1, live=False)

@@ -154,8 +154,8 @@ def SequenceLabeling(n_tags, vocab_size, seq_len=None, *, embedding_dim=32, neur
     output per token, and ``output1`` applies the same softmax over
     ``n_tags`` to each step. Padding (id 0) is masked, so padded steps
     count neither in the loss nor in the accuracy. Train it on token ids
-    ``(N, steps)`` and tag ids ``(N, steps)`` with
-    ``loss="sparse_categorical_crossentropy"``.
+    ``(N, steps)`` and tag ids ``(N, steps)``: ``fit`` reads integer labels
+    with one axis fewer than the output as one class per token.
 
     Args:
         n_tags: number of tags (classes per token).

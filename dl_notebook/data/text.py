@@ -360,7 +360,10 @@ class TextDataset(Dataset):
 
     def _token_ids(self):
         if self._ids is None:
-            self._ids = self.encode(self._texts)
+            import tensorflow as tf
+
+            with tf.init_scope():  # also when first asked while a tf.function is traced
+                self._ids = self.encode(self._texts)
         return self._ids
 
     def subset(self, indices):

@@ -159,13 +159,18 @@ def infer_loss(net, data: FitData, loss=None, metrics=None):
             metrics = ["accuracy"] if "entropy" in name.lower() else []
         return loss, metrics
     logits = act in (None, "linear", "identity")
+    where = f"output layer {spec.name!r}"
     if error in _LOSSES or (error is None and (data.task == "regression" or (
             y is not None and data.task is None and not _is_integer_labels(y) and y.ndim < 2))):
+        if y is not None and y.ndim == 1 and units not in (None, 1):
+            raise InvalidArgumentError(
+                f"The labels hold one value per example but the {where} has {units} units; "
+                f"give labels of shape (N, {units}) or give the output one unit."
+            )
         return _LOSSES.get(error, "mse"), (["mae"] if metrics is None else metrics)
     metrics = ["accuracy"] if metrics is None else metrics
     if y is None:  # an empty tf.data.Dataset: nothing to check
         return k.losses.SparseCategoricalCrossentropy(from_logits=logits), metrics
-    where = f"output layer {spec.name!r}"
     if units == 1 or (act == "sigmoid" and y.ndim == 2 and y.shape[-1] == units):
         if y.size and not np.isin(np.unique(y), (0, 1)).all():
             raise InvalidArgumentError(
@@ -174,7 +179,8 @@ def infer_loss(net, data: FitData, loss=None, metrics=None):
                 f"softmax."
             )
         return k.losses.BinaryCrossentropy(from_logits=logits), metrics
-    if y.ndim >= 2 and y.shape[-1] > 1:  # one-hot rows
+    per_step = y.ndim == len(spec.output_shape) - 1 and _is_integer_labels(y)  # one per token
+    if y.ndim >= 2 and y.shape[-1] > 1 and not per_step:  # one-hot rows
         if y.shape[-1] != units:
             raise InvalidArgumentError(
                 f"The labels are one-hot rows of {y.shape[-1]} classes but the {where} has "
