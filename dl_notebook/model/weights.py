@@ -5,13 +5,18 @@ records one) and its arrays in the layer's own order. Three layouts are read:
 
 - **Keras 3** ``.weights.h5`` (``model.save_weights``) and the
   ``model.weights.h5`` inside a ``.keras`` archive: one ``vars`` group per
-  layer, whose ``name`` attribute holds the layer's name. Files from Keras
-  versions that did not record names are matched like Keras itself does,
-  by the layer's class and position (``layers/conv2d_3``).
+  layer, whose ``name`` attribute holds the layer's name (the optimizer's
+  state, saved beside them, is not read). Files from Keras versions that did
+  not record names are matched like Keras itself does, by the layer's class
+  and position (``layers/conv2d_3``).
 - **Legacy HDF5**, the layout of the ``keras.applications`` ImageNet files
   and of ``tf.keras`` ``save_weights("x.h5")`` / ``save("x.h5")``: a group
   per layer name (under ``model_weights`` in a whole-model file) listing
-  its ``weight_names``.
+  its ``weight_names``. Keras itself loads these by position, and files written
+  in other sessions or versions may name layers otherwise (counted names like
+  ``conv2d_1``, ``probs`` for ``predictions``): when the names leave layers
+  unset, layers are matched by position as Keras matches them, as long as
+  every pair has the same shapes.
 
 Loading is all or nothing: every layer of the network that the file names
 must have the shapes the file holds, or a :class:`~dl_notebook.DLError` lists
@@ -53,11 +58,13 @@ class LoadReport:
         unused: layers of the file that the network does not have.
         skipped: ``name -> (expected shapes, shapes in the file)`` for layers left
             out with ``skip_mismatch=True``.
+        by_position: the layers were matched by position, as Keras loads legacy
+            HDF5 files, because the file's layer names differ from the network's.
 
     Example:
         >>> from dl_notebook.model.weights import LoadReport
         >>> LoadReport("w.h5", loaded=["conv1"], missing=["head"])
-        <LoadReport 'w.h5': 1 layers loaded; kept 1 not in the file (head)>
+        <LoadReport 'w.h5': 1 layer loaded; kept 1 not in the file (head)>
     """
 
     path: str
@@ -65,9 +72,11 @@ class LoadReport:
     missing: list = field(default_factory=list)
     unused: list = field(default_factory=list)
     skipped: dict = field(default_factory=dict)
+    by_position: bool = False
 
     def __repr__(self):
-        parts = [f"{len(self.loaded)} layer{_s(self.loaded)} loaded"]
+        parts = [f"{len(self.loaded)} layer{_s(self.loaded)} loaded"
+                 + (" by position (the file names them otherwise)" if self.by_position else "")]
         if self.missing:
             parts.append(f"kept {len(self.missing)} not in the file ({_few(self.missing)})")
         if self.skipped:
@@ -115,6 +124,8 @@ def _read_keras3(root):
     entries = []
 
     def visit(path, obj):
+        if path.split("/")[0] == "optimizer":  # the optimizer's state, not a layer's weights
+            return
         if path.endswith("vars") and hasattr(obj, "keys") and len(obj):
             arrays = [np.asarray(obj[str(i)]) for i in range(len(obj))]
             name = obj.attrs.get("name")
@@ -205,6 +216,42 @@ def _fmt(shapes):
     return " ".join("x".join(map(str, s)) or "scalar" for s in shapes) or "none"
 
 
+def _match(targets, found):
+    """Which layers of *targets* the entries in *found* (by layer name) can set."""
+    plan, missing, skipped = [], [], {}
+    for name, layer in targets.items():
+        entry = found.get(name)
+        if entry is None:
+            missing.append(name)
+            continue
+        want, have = _shapes(layer.weights), _shapes(entry.arrays)
+        if want != have:
+            skipped[name] = (want, have)
+        else:
+            plan.append((layer, entry.arrays))
+    return plan, missing, skipped
+
+
+def _by_position(entries, targets, required):
+    """Keras' own rule for legacy files: the i-th layer with weights sets the i-th one.
+
+    Keras loads legacy HDF5 by position, so its files may name layers otherwise
+    than the same network built today (counted names from another session,
+    ``probs`` for ``predictions``). Pairs are taken while their shapes agree;
+    the result counts when it sets every layer of one side, or every *required*
+    one (a body under a new head). None otherwise.
+    """
+    found = {}
+    for (name, layer), entry in zip(targets.items(), entries):
+        if _shapes(layer.weights) != _shapes(entry.arrays):
+            break
+        found[name] = entry
+    needed = [name for name in required if name in targets]
+    if len(found) in (len(entries), len(targets)) or (needed and set(needed) <= set(found)):
+        return found
+    return None
+
+
 def load_weights(net, path, *, skip_mismatch=False, required=()) -> LoadReport:
     """Set *net*'s weights from the file at *path*; see :meth:`Network.load_weights`."""
     path = os.fspath(path)
@@ -217,24 +264,21 @@ def load_weights(net, path, *, skip_mismatch=False, required=()) -> LoadReport:
         by_key = _keras3_keys(model)
         found = {by_key[e.key].name: e for e in entries if e.key in by_key}
         found.update({e.key: e for e in entries if e.key not in by_key})
+    plan, missing, skipped = _match(targets, found)
     report = LoadReport(path)
-    plan = []
-    for name, layer in targets.items():
-        entry = found.get(name)
-        if entry is None:
-            report.missing.append(name)
-            continue
-        want, have = _shapes(layer.weights), _shapes(entry.arrays)
-        if want != have:
-            report.skipped[name] = (want, have)
-        else:
-            plan.append((layer, entry.arrays))
-    report.unused = [name for name in found if name not in targets]
-    if not plan:
+    if fmt == "legacy HDF5" and (missing or skipped):
+        ordered = _by_position(entries, targets, required)
+        if ordered is not None and len(ordered) > len(plan):
+            found, report.by_position = ordered, True
+            plan, missing, skipped = _match(targets, found)
+    report.missing, report.skipped = missing, skipped
+    taken = {id(found[name]) for name in targets if name in found}
+    report.unused = [e.name or e.key for e in entries if id(e) not in taken]
+    if not plan and not report.skipped:
         raise InvalidArgumentError(
-            f"None of the {len(found)} layers in {path!r} ({fmt}) matches a layer of network "
-            f"{net.name!r} by name and shapes (the file has {_few(found)}; the network has "
-            f"{_few(targets)}); load a file written for this architecture."
+            f"None of the {len(entries)} layers in {path!r} ({fmt}) matches a layer of network "
+            f"{net.name!r} by name (the file has {_few(e.name or e.key for e in entries)}; the "
+            f"network has {_few(targets)}); load a file written for this architecture."
         )
     absent = [name for name in report.missing if name in set(required)]
     if absent:
@@ -250,6 +294,12 @@ def load_weights(net, path, *, skip_mismatch=False, required=()) -> LoadReport:
             f"{len(report.skipped)} layer{_s(report.skipped)} of {net.name!r} "
             f"{'has' if len(report.skipped) == 1 else 'have'} other shapes in {path!r}, so no "
             f"weight was loaded: {lines}. Pass skip_mismatch=True to load the others."
+        )
+    if not plan:
+        raise InvalidArgumentError(
+            f"Every layer of {net.name!r} that {path!r} names has other shapes there "
+            f"({_few(report.skipped)}), so there is nothing to load; load a file written for "
+            f"this architecture."
         )
     before = [(layer, layer.get_weights()) for layer, _ in plan]
     try:
@@ -314,7 +364,8 @@ class WeightsMixin:
 
         Reads Keras 3 ``.weights.h5`` and ``.keras`` files and the legacy HDF5
         layout of the ``keras.applications`` ImageNet files (with or without
-        top). All or nothing: when a layer the file names has other shapes
+        top; by position, as Keras reads them, where their layer names
+        differ). All or nothing: when a layer the file names has other shapes
         here, a DLError lists every such layer and no weight changes;
         ``skip_mismatch=True`` loads the rest and reports what it skipped.
         Layers the file does not name (a new head) keep their weights;
