@@ -509,8 +509,13 @@ def test_pretrained_notop_weights_into_a_network_with_top(resnet18_files):
     net = dn.applications.ResNet18(input_shape=(32, 32, 3), n_classes=10)
     report = net.load_weights(files["notop"])
     assert report.missing == ["predictions"] and len(report.loaded) == 40
+    with pytest.raises(InvalidArgumentError) as info:  # the top would stay random
+        dn.applications.ResNet18(input_shape=(32, 32, 3), n_classes=10,
+                                 pretrained_weights=files["notop"])
+    assert_one_sentence(info.value, "no weights for", "predictions")
     built = weights_by_layer(dn.applications.ResNet18(
-        input_shape=(32, 32, 3), n_classes=10, pretrained_weights=files["notop"]))
+        input_shape=(32, 32, 3), n_classes=10, include_top=False,
+        pretrained_weights=files["notop"]))
     assert_same_weights(weights, built, names=report.loaded)
 
 

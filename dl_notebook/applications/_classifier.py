@@ -89,8 +89,9 @@ def classifier(where, body, top, *, n_classes, input_shape, include_top, pretrai
             x = add(L.GlobalAveragePooling2D(name=HEAD[0]), x)
         add(L.OutputLayer(n_classes, act="softmax", name=HEAD[1]), x)
     body_names = net.select(up_to=features)
-    if pretrained_weights is not None:
-        net.load_weights(pretrained_weights, required=body_names)
+    if pretrained_weights is not None:  # the top too, when the network keeps it
+        net.load_weights(pretrained_weights,
+                         required=net.layer_names if include_top else body_names)
     if freeze:
         net.freeze(body_names)
     return net

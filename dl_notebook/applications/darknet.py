@@ -111,7 +111,7 @@ _DOC = """{title}: {what}.
             *n_classes* is given.
         pretrained_weights: a weight file to load (Keras 3 ``.weights.h5``,
             ``.keras`` or legacy HDF5) with layers of the same names; every
-            feature layer must be in it.
+            layer must be in it (the features alone with include_top=False).
         freeze: freeze every layer but the top or new head.
         name: the network's name.
         preprocessing: the input normalisation built into the network:

@@ -110,7 +110,8 @@ _ARGS = """n_classes: classes of the output layer (default 1000 with the top,
             (``avg_pool``, ``output``) when *n_classes* is given.
         pretrained_weights: a weight file to load (Keras 3 ``.weights.h5``,
             ``.keras``, or the legacy HDF5 of Keras' ImageNet weights, with or
-            without top); every feature layer must be in it.
+            without top); every layer
+            must be in it (the features alone with include_top=False).
         freeze: freeze every layer but the top or new head.
         name: the network's name.
         preprocessing: the input normalisation built into the network:

@@ -183,7 +183,7 @@ def MobileNetV1(n_classes=None, input_shape=(224, 224, 3), include_top=True,
             (``avg_pool``, ``output``) when *n_classes* is given.
         pretrained_weights: a weight file to load (Keras 3 ``.weights.h5``,
             ``.keras`` or legacy HDF5) made for the same *alpha*; every
-            feature layer must be in it.
+            layer must be in it (the features alone with include_top=False).
         freeze: freeze every layer but the top or new head.
         name: the network's name.
         preprocessing: the input normalisation built into the network:
@@ -228,7 +228,7 @@ def MobileNetV2(n_classes=None, input_shape=(224, 224, 3), include_top=True,
             a new head (``avg_pool``, ``output``) when *n_classes* is given.
         pretrained_weights: a weight file to load (Keras 3 ``.weights.h5``,
             ``.keras`` or legacy HDF5) made for the same *alpha*; every
-            feature layer must be in it.
+            layer must be in it (the features alone with include_top=False).
         freeze: freeze every layer but the top or new head.
         name: the network's name.
         preprocessing: the input normalisation built into the network:

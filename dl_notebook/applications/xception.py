@@ -98,7 +98,8 @@ def Xception(n_classes=None, input_shape=(299, 299, 3), include_top=True,
             head (``avg_pool``, ``output``) when *n_classes* is given.
         pretrained_weights: a weight file to load by layer name (a Keras 3
             ``.weights.h5`` or ``.keras`` of ``keras.applications.Xception``
-            built in a fresh session); every feature layer must be in it.
+            built in a fresh session); every layer
+            must be in it (the features alone with include_top=False).
             Files saved by older Keras versions may number the unnamed
             layers differently (``conv2d_1`` for ``conv2d``).
         freeze: freeze every layer but the top or new head.
