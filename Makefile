@@ -13,6 +13,8 @@ PORT ?= 8866
 DASHBOARD := notebooks/dashboards/train_inspect.ipynb
 VOILA := $(VENV)/bin/voila --no-browser --port=$(PORT) --Voila.ip=127.0.0.1 --Voila.port_retries=0
 PYTEST_ARGS ?=
+# Test files run in parallel worker processes, each file whole in one worker (2 cores: 2).
+PYTEST_WORKERS ?= 2
 
 # Lines of pip output that carry no information (unused local indexes, satisfied requirements).
 PIP_NOISE := Location 'file:.*' is ignored|^Requirement already satisfied
@@ -45,7 +47,7 @@ test: $(STAMP)
 	scripts/ensure-debian-package.sh /usr/bin/chromium chromium
 	scripts/build-labextension.sh
 	scripts/check-frontend.sh
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 demo: $(STAMP)
 	PYTHON=$(PY) scripts/prepare-demo.sh

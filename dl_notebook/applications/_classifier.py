@@ -79,15 +79,16 @@ def classifier(where, body, top, *, n_classes, input_shape, include_top, pretrai
         n_classes = check_n_classes(n_classes, where)
     net = Network(name=name)
     add = _adder(net)
-    x = add(_input_layer(input_shape, preprocessing, where))
-    x = body(add, x)
-    features = x
-    if include_top:
-        top(add, x, n_classes)
-    elif n_classes is not None:
-        if len(net[x].output_shape) > 2:
-            x = add(L.GlobalAveragePooling2D(name=HEAD[0]), x)
-        add(L.OutputLayer(n_classes, act="softmax", name=HEAD[1]), x)
+    with net.atomic():  # one edit: the network is saved once for the undo, not at every layer
+        x = add(_input_layer(input_shape, preprocessing, where))
+        x = body(add, x)
+        features = x
+        if include_top:
+            top(add, x, n_classes)
+        elif n_classes is not None:
+            if len(net[x].output_shape) > 2:
+                x = add(L.GlobalAveragePooling2D(name=HEAD[0]), x)
+            add(L.OutputLayer(n_classes, act="softmax", name=HEAD[1]), x)
     body_names = net.select(up_to=features)
     if pretrained_weights is not None:  # the top too, when the network keeps it
         net.load_weights(pretrained_weights,

@@ -135,13 +135,18 @@ def transaction(net):
     """Undo every change to *net* when the block raises: edits are all or nothing.
 
     The block holds the network's lease: it waits while a ``fit`` in another
-    thread runs, and no ``fit`` starts until it ends.
+    thread runs, and no ``fit`` starts until it ends. A transaction inside
+    another one is part of it: the outer one undoes both.
     """
     with net.lease.hold():
+        if net._in_transaction:  # inside a larger edit (net.atomic()): that one undoes this too
+            yield
+            return
         order = list(net._order)
         specs = dict(net._specs)
         states = {name: dict(vars(spec), _inputs=list(spec._inputs))
                   for name, spec in specs.items()}
+        net._in_transaction = True
         try:
             yield
             _check_keras_names(net)
@@ -154,4 +159,6 @@ def transaction(net):
                 spec.__dict__.clear()
                 spec.__dict__.update(states[name])
             raise
+        finally:
+            net._in_transaction = False
         net._version += 1

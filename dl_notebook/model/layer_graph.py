@@ -8,6 +8,7 @@ the edits, the Keras model and the pictures on top of it.
 from __future__ import annotations
 
 import difflib
+from contextlib import contextmanager
 
 from .._keras import is_keras_operation
 from ..errors import InvalidArgumentError, LayerNotFoundError, NetworkEditError
@@ -28,6 +29,7 @@ class LayerGraph:
         self._order: list[str] = []
         self._output_order: list[str] = []
         self._version = 0  # bumped by every successful edit
+        self._in_transaction = False  # inside an all-or-nothing edit (see atomic)
 
     # -- reading -------------------------------------------------------------------
     @property
@@ -99,6 +101,31 @@ class LayerGraph:
             for spec in self
         ]
         return Dag(self.name, nodes, self.edges)
+
+    @contextmanager
+    def atomic(self):
+        """Make the edits in a ``with`` block one edit: all of them, or none if one fails.
+
+        Shapes are still checked at each edit; a failure anywhere undoes every
+        edit of the block. Building a large network inside one block is also
+        faster: the network is saved once for the undo, not at every edit.
+
+        Example:
+            >>> import dl_notebook as dn
+            >>> net = dn.Sequential(layers=[dn.layers.InputLayer(shape=(8,), name="x")])
+            >>> try:
+            ...     with net.atomic():
+            ...         net.add(dn.layers.Dense(4, name="a"))
+            ...         net.add(dn.layers.Conv2d(4, 3, name="c"))  # needs an image input
+            ... except dn.ShapeError:
+            ...     pass
+            >>> net.layer_names
+            ['x']
+        """
+        from ._engine import transaction
+
+        with transaction(self):
+            yield self
 
     # -- helpers -------------------------------------------------------------------
     def _resolve(self, name) -> str:
