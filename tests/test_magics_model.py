@@ -12,6 +12,7 @@ import pytest  # noqa: E402
 
 import dl_notebook as dn  # noqa: E402
 from dl_notebook.magics.codegen import dl_cell, layer_arguments, python_code  # noqa: E402
+from dl_notebook.magics.commands import run_line  # noqa: E402
 from dl_notebook.magics.grammar import DLSyntaxError, render_error  # noqa: E402
 from dl_notebook.magics.layer_table import KEYWORDS  # noqa: E402
 from dl_notebook.magics.model_cell import build_network, parse_model_cell  # noqa: E402
@@ -267,3 +268,14 @@ def test_layer_arguments_are_the_non_default_ones():
     assert layer_arguments(L.OutputLayer(1, act="identity")) == (
         "OutputLayer", {"n": 1, "act": None})
     assert layer_arguments(L.OutputLayer(1, act="identity", error="mae"))[1]["error"] == "mae"
+
+
+@pytest.mark.parametrize("name", ["__builtins__", "print", "len", "In", "get_ipython", "_x"])
+def test_names_the_notebook_needs_are_refused(name):
+    with pytest.raises(DLSyntaxError) as info:
+        parse_model_cell(f"model {name} --input 8", "dense 2")
+    assert "Python or IPython needs" in str(info.value)
+    ns = {}
+    with pytest.raises(DLSyntaxError, match="Python or IPython needs"):
+        run_line(ns, f"data {name} --folder data/digits")
+    assert name not in ns

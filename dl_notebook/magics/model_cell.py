@@ -33,6 +33,7 @@ Example:
 
 from __future__ import annotations
 
+import builtins
 import keyword as _pykeyword
 import re
 from dataclasses import dataclass, field
@@ -133,12 +134,24 @@ class ModelCell:
             [p.name for p in self.plans]
 
 
+# Names the notebook itself needs: binding a network or dataset to one breaks later cells.
+_RESERVED = frozenset(dir(builtins)) | {"In", "Out", "get_ipython", "exit", "quit", "display"}
+
+
 def check_variable(token) -> str:
-    """*token*'s text as a Python variable name, or DLSyntaxError."""
+    """*token*'s text as a Python variable name the notebook can spare, or DLSyntaxError.
+
+    Python's builtins, IPython's own names (``In``, ``get_ipython``, …) and
+    names starting with ``_`` are refused: binding a network to one would
+    break every later cell.
+    """
     name = token.text
     if not name.isidentifier() or _pykeyword.iskeyword(name):
         raise DLSyntaxError.at(token, f"`{name}` cannot be a Python variable name",
                                "use letters, digits and `_`, starting with a letter")
+    if name.startswith("_") or name in _RESERVED:
+        raise DLSyntaxError.at(token, f"`{name}` is a name Python or IPython needs",
+                               f"choose another name, e.g. `my_{name.strip('_') or 'model'}`")
     return name
 
 
