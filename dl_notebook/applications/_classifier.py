@@ -22,7 +22,7 @@ from ..model import Network
 from ..model import layers as L
 from ._checks import check_image_shape, check_n_classes
 
-__all__ = ["PREPROCESSING", "classifier", "conv_bn_act"]
+__all__ = ["PREPROCESSING", "avg_top", "classifier", "conv_bn_act"]
 
 # The input normalisation each family's Keras weights were trained with, as InputLayer
 # arguments; images reach the network as pixel values 0..255 (RGB).
@@ -96,6 +96,12 @@ def classifier(where, body, top, *, n_classes, input_shape, include_top, pretrai
     if freeze:
         net.freeze(body_names)
     return net
+
+
+def avg_top(add, x, n_classes):
+    """Keras' usual classifier: global average pooling (``avg_pool``) and a softmax (``predictions``)."""
+    x = add(L.GlobalAveragePooling2D(name="avg_pool"), x)
+    return add(L.OutputLayer(n_classes, act="softmax", name="predictions"), x)
 
 
 def conv_bn_act(add, x, filters, kernel, *, name, stride=1, padding="same", act="relu",

@@ -20,7 +20,7 @@ from __future__ import annotations
 from ..errors import InvalidArgumentError
 from ..model import layers as L
 from ._checks import _is_int
-from ._classifier import classifier
+from ._classifier import avg_top, classifier
 from ._zoo import application
 
 __all__ = ["DenseNet", "DenseNet121", "DenseNet169", "DenseNet201"]
@@ -83,11 +83,6 @@ def _body(blocks, growth_rate):
     return body
 
 
-def _top(add, x, n_classes):
-    x = add(L.GlobalAveragePooling2D(name="avg_pool"), x)
-    return add(L.OutputLayer(n_classes, act="softmax", name="predictions"), x)
-
-
 def _check_config(blocks, growth_rate, where):
     if (not isinstance(blocks, (tuple, list)) or not blocks
             or not all(_is_int(n) and n >= 1 for n in blocks)):
@@ -122,7 +117,7 @@ _ARGS = """n_classes: classes of the output layer (default 1000 with the top,
 
 
 def _densenet(where, blocks, growth_rate, kwargs):
-    return classifier(where, _body(blocks, growth_rate), _top,
+    return classifier(where, _body(blocks, growth_rate), avg_top,
                       min_size=max(32, 2 ** (len(blocks) + 1)), **kwargs)
 
 

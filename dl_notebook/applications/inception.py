@@ -22,7 +22,7 @@ import itertools
 from collections import defaultdict
 
 from ..model import layers as L
-from ._classifier import classifier
+from ._classifier import avg_top, classifier
 from ._zoo import application
 
 __all__ = ["InceptionV3"]
@@ -130,11 +130,6 @@ def _body(add, x):
     return x
 
 
-def _top(add, x, n_classes):
-    x = add(L.GlobalAveragePooling2D(name="avg_pool"), x)
-    return add(L.OutputLayer(n_classes, act="softmax", name="predictions"), x)
-
-
 @application("inception_v3", title="Inception-v3", min_size=75, native_shape=(299, 299, 3),
              keras_name="InceptionV3")
 def InceptionV3(n_classes=None, input_shape=(299, 299, 3), include_top=True,
@@ -171,7 +166,7 @@ def InceptionV3(n_classes=None, input_shape=(299, 299, 3), include_top=True,
         >>> net.layer_names[-3:], net["mixed10"].output_shape
         (['mixed10', 'avg_pool', 'output'], (None, 1, 1, 2048))
     """
-    return classifier("InceptionV3", _body, _top, n_classes=n_classes, input_shape=input_shape,
+    return classifier("InceptionV3", _body, avg_top, n_classes=n_classes, input_shape=input_shape,
                       include_top=include_top, pretrained_weights=pretrained_weights,
                       freeze=freeze, name=name or "inception_v3", preprocessing=preprocessing,
                       min_size=75)

@@ -10,7 +10,7 @@ the paper under the same naming scheme (``conv3_block2_1_conv``).
 from __future__ import annotations
 
 from ..model import layers as L
-from ._classifier import classifier
+from ._classifier import avg_top, classifier
 from ._zoo import application
 
 __all__ = ["ResNet18", "ResNet34", "ResNet50", "ResNet101", "ResNet152"]
@@ -63,13 +63,8 @@ def _body(blocks, bottleneck):
     return body
 
 
-def _top(add, x, n_classes):
-    x = add(L.GlobalAveragePooling2D(name="avg_pool"), x)
-    return add(L.OutputLayer(n_classes, act="softmax", name="predictions"), x)
-
-
 def _resnet(where, blocks, bottleneck, kwargs):
-    return classifier(where, _body(blocks, bottleneck), _top, **kwargs)
+    return classifier(where, _body(blocks, bottleneck), avg_top, **kwargs)
 
 
 _DOC = """{title}: {what}.

@@ -17,7 +17,7 @@ in a fresh session loads by name.
 from __future__ import annotations
 
 from ..model import layers as L
-from ._classifier import classifier
+from ._classifier import avg_top, classifier
 from ._zoo import application
 
 __all__ = ["Xception"]
@@ -78,11 +78,6 @@ def _body(add, x):
     return x
 
 
-def _top(add, x, n_classes):
-    x = add(L.GlobalAveragePooling2D(name="avg_pool"), x)
-    return add(L.OutputLayer(n_classes, act="softmax", name="predictions"), x)
-
-
 @application("xception", title="Xception", min_size=71, native_shape=(299, 299, 3),
              keras_name="Xception")
 def Xception(n_classes=None, input_shape=(299, 299, 3), include_top=True,
@@ -119,7 +114,7 @@ def Xception(n_classes=None, input_shape=(299, 299, 3), include_top=True,
         >>> net.layer_names[-3:], net["block14_sepconv2_act"].output_shape
         (['block14_sepconv2_act', 'avg_pool', 'output'], (None, 3, 3, 2048))
     """
-    return classifier("Xception", _body, _top, n_classes=n_classes, input_shape=input_shape,
+    return classifier("Xception", _body, avg_top, n_classes=n_classes, input_shape=input_shape,
                       include_top=include_top, pretrained_weights=pretrained_weights,
                       freeze=freeze, name=name or "xception", preprocessing=preprocessing,
                       min_size=71)
