@@ -42,6 +42,11 @@ function linearTicks(lo, hi, count) {
   return { values: out, step };
 }
 
+function isFlat(lo, hi) {
+  // equal up to float noise (a learning rate read back from float32)
+  return hi - lo <= Math.max(Math.abs(hi), Math.abs(lo)) * 1e-6;
+}
+
 function formatTick(v, step, largest) {
   const a = Math.abs(v);
   if (a === 0) return "0";
@@ -58,7 +63,8 @@ function formatValue(v) {
   if (v === null || v === undefined) return "–";
   const a = Math.abs(v);
   if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2).replace("e+", "e");
-  return v.toPrecision(4).replace(/\.?0+$/, "");
+  const text = v.toPrecision(4);
+  return text.includes(".") && !text.includes("e") ? text.replace(/\.?0+$/, "") : text;
 }
 
 function formatDuration(s) {
@@ -182,13 +188,19 @@ function render({ model, el: host }) {
     }
     const logY = name === "learning rate" && count > 0 && yMin > 0 && yMax / yMin > 30;
     const ty = logY ? (v) => Math.log10(v) : (v) => v;
+    // a constant series (a fixed learning rate): one tick at its value, centred
+    const flat = count > 0 && isFlat(yMin, yMax) ? yMax : null;
     if (count === 0) {
       yMin = 0;
       yMax = 1;
+    } else if (flat !== null) {
+      const pad = Math.abs(flat) * 0.5 || 1;
+      yMin = flat - pad;
+      yMax = flat + pad;
     } else {
       yMin = ty(yMin);
       yMax = ty(yMax);
-      const pad = yMax > yMin ? (yMax - yMin) * 0.06 : Math.abs(yMax) * 0.1 || 1;
+      const pad = (yMax - yMin) * 0.06;
       yMin -= pad;
       yMax += pad;
     }
@@ -206,11 +218,14 @@ function render({ model, el: host }) {
     ctx.textBaseline = "middle";
     const yTicks = logY
       ? { values: [], step: 1 }
-      : linearTicks(yMin, yMax, Math.max(2, Math.floor(plotH / 34)));
+      : flat !== null
+        ? { values: [flat], step: Math.abs(flat) || 1 }
+        : linearTicks(yMin, yMax, Math.max(2, Math.floor(plotH / 34)));
     if (logY) {
       for (let e = Math.ceil(yMin); e <= Math.floor(yMax); e++) yTicks.values.push(e);
       if (yTicks.values.length < 2) Object.assign(yTicks, linearTicks(yMin, yMax, 4));
     }
+    const yLabels = [];
     for (const t of yTicks.values) {
       const y = MARGIN.top + (1 - (t - yMin) / (yMax - yMin)) * plotH;
       ctx.beginPath();
@@ -221,9 +236,13 @@ function render({ model, el: host }) {
         ? Number.isInteger(t)
           ? `1e${t}`
           : formatTick(Math.pow(10, t), Math.pow(10, t) / 10)
-        : formatTick(t, yTicks.step, Math.max(...yTicks.values.map(Math.abs)));
+        : flat !== null
+          ? formatValue(t)
+          : formatTick(t, yTicks.step, Math.max(...yTicks.values.map(Math.abs)));
       ctx.fillText(label, MARGIN.left - 6, y);
+      yLabels.push(label);
     }
+    panel.root.dataset.yTicks = yLabels.join("|");
     const xTicks = linearTicks(0, xMax, Math.max(2, Math.floor(plotW / 60)));
     if (xTicks.step < 1) Object.assign(xTicks, linearTicks(0, xMax, xMax));
     ctx.textAlign = "center";
@@ -325,6 +344,7 @@ function render({ model, el: host }) {
 
   function updateStatus() {
     const kind = model.get("status_kind");
+    stop.hidden = !model.get("stop_button");
     status.textContent = model.get("status");
     status.dataset.kind = kind;
     root.dataset.status = kind;
@@ -385,6 +405,7 @@ function render({ model, el: host }) {
     ["change:status_kind", updateStatus],
     ["change:progress", updateProgress],
     ["change:title", updateTitle],
+    ["change:stop_button", updateStatus],
   ]);
   const observer = new ResizeObserver(schedule);
   observer.observe(panelRow);

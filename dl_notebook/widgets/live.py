@@ -15,41 +15,18 @@ import math
 import threading
 import time
 
-import anywidget
 import ipywidgets
-import traitlets
 
 from dl_notebook._keras import keras
 from dl_notebook.errors import InvalidArgumentError
 from dl_notebook.train.status import RunStatus
-from dl_notebook.widgets._assets import widget_assets
+from dl_notebook.widgets._live_chart import LiveChart, status_kind
 from dl_notebook.widgets._series import Series
 
 __all__ = ["LiveDashboard"]
 
 _SMOOTHING = 0.9  # EMA factor of the smoothed per-batch loss curve
 _SKIPPED_LOGS = ("learning_rate", "lr", "size", "batch")
-
-
-class _LiveChart(anywidget.AnyWidget):
-    """The browser part: canvases, progress bar, status line and Stop button."""
-
-    _esm, _css = widget_assets("live")
-    title = traitlets.Unicode("Training", help="Heading of the dashboard.").tag(sync=True)
-    status = traitlets.Unicode("Waiting for training", help="Status line text.").tag(sync=True)
-    status_kind = traitlets.Unicode(
-        "idle", help="idle, running, stopping, stopped, finished or error."
-    ).tag(sync=True)
-    progress = traitlets.Dict(help="epoch, epochs, batch, steps, eta_s, samples_per_s.").tag(
-        sync=True
-    )
-
-
-_KINDS = {  # the status line's colour for each RunStatus
-    RunStatus.RUNNING: "running", RunStatus.COMPLETED: "finished",
-    RunStatus.EARLY_STOPPED: "finished", RunStatus.STOPPED: "stopped",
-    RunStatus.INTERRUPTED: "stopped", RunStatus.DIVERGED: "error", RunStatus.FAILED: "error",
-}
 
 
 class LiveDashboard(keras().callbacks.Callback):
@@ -77,6 +54,8 @@ class LiveDashboard(keras().callbacks.Callback):
         title: heading of the dashboard; "Training" when None.
         auto_show: display the dashboard when training begins, unless already shown;
             False when an app places ``widget`` in its own layout.
+        stop_button: draw the dashboard's Stop button; False when an app has its
+            own (which calls :meth:`click_stop`), so a page shows one Stop.
 
     Attributes:
         widget: the ipywidgets container to display.
@@ -98,7 +77,7 @@ class LiveDashboard(keras().callbacks.Callback):
     async_safe = True  # Keras may call on_train_batch_end in its callback thread
 
     def __init__(self, *, stop_event=None, update_interval=0.25, max_points=5000, title=None,
-                 auto_show=True):
+                 auto_show=True, stop_button=True):
         super().__init__()
         if stop_event is not None and not (
             callable(getattr(stop_event, "set", None))
@@ -120,7 +99,7 @@ class LiveDashboard(keras().callbacks.Callback):
         self.update_interval = float(update_interval)
         self.max_points = max_points
         self.title = "Training" if title is None else str(title)
-        self.chart = _LiveChart(title=self.title)
+        self.chart = LiveChart(title=self.title, stop_button=stop_button)
         self.chart.on_msg(self._on_message)
         self.widget = ipywidgets.VBox([self.chart], layout=ipywidgets.Layout(width="100%"))
         self._lock = threading.RLock()
@@ -173,7 +152,7 @@ class LiveDashboard(keras().callbacks.Callback):
             )
         with self._lock:
             self._custom_status = True
-            self._set_status(str(text), "idle" if status is None else _KINDS[status])
+            self._set_status(str(text), "idle" if status is None else status_kind(status))
 
     @property
     def state(self) -> dict:
@@ -212,7 +191,7 @@ class LiveDashboard(keras().callbacks.Callback):
             self._epochs = self.params.get("epochs")
             self._steps = self.params.get("steps")
             self._train_start = self._clock()
-            self._set_status("Running", _KINDS[RunStatus.RUNNING])
+            self._set_status("Running", status_kind(RunStatus.RUNNING))
             self.chart.send({"type": "history", "replace": {}})
             self.chart.progress = self._progress(self._train_start)
 
@@ -270,12 +249,12 @@ class LiveDashboard(keras().callbacks.Callback):
             self._ended = now
             if not self._custom_status:
                 if self.stop_event.is_set():
-                    self._set_status("Stopped", _KINDS[RunStatus.STOPPED])
+                    self._set_status("Stopped", status_kind(RunStatus.STOPPED))
                 elif self.model is not None and self.model.stop_training:
                     self._set_status(f"Finished early, after epoch {self._epochs_done}",
-                                     _KINDS[RunStatus.EARLY_STOPPED])
+                                     status_kind(RunStatus.EARLY_STOPPED))
                 else:
-                    self._set_status("Finished", _KINDS[RunStatus.COMPLETED])
+                    self._set_status("Finished", status_kind(RunStatus.COMPLETED))
             self._flush(now)
 
     # ------------------------------------------------------------------ internals

@@ -17,7 +17,6 @@ a traceback: the dashboard is meant for Voila pages that students use.
 
 from __future__ import annotations
 
-import html
 import importlib.util
 import threading
 from pathlib import Path
@@ -26,22 +25,22 @@ import ipywidgets as W
 
 from dl_notebook.errors import InvalidArgumentError
 from dl_notebook.train.status import RunStatus
-from dl_notebook.widgets._data_root import class_folders, default_data_root, resolve_inside
+from dl_notebook.widgets._data_root import default_data_root, resolve_inside
+from dl_notebook.widgets._folder_choice import DIGITS, OTHER, FolderChoice
 from dl_notebook.widgets._ready_start import ready_choices
+from dl_notebook.widgets._status_line import StatusLine
 from dl_notebook.widgets._training_run import SOLVERS, load_splits, make_solver, one_line
 
 __all__ = ["TrainInspectApp"]
 
-DIGITS = "digits"  # the dataset picker's value for the bundled digits
-OTHER = "other"  # ... and for "Another folder…" (the path box)
 BUILDER = "builder"  # the architecture picker's value for the model builder's network
 FALLBACK = "lenet5"  # the architecture chosen when the one picked no longer fits
 SIZES = (16, 24, 28, 32, 48, 64, 96, 128, 224)
 BATCH_SIZES = (8, 16, 32, 64, 128, 256)
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 _STYLE = {"description_width": "110px"}
-_STATUS_COLORS = {"error": "#b91c1c", "stopped": "#b45309", "finished": "#1d4ed8",
-                  "running": "#15803d"}
+
+
 def _builder_class():
     if importlib.util.find_spec("dl_notebook.widgets.builder") is None:
         return None
@@ -52,7 +51,7 @@ def _builder_class():
     return ModelBuilder
 
 
-class TrainInspectApp:
+class TrainInspectApp(FolderChoice):
     """The *Train and inspect* dashboard: data, architecture, Train/Stop, live charts, results.
 
     Args:
@@ -94,13 +93,13 @@ class TrainInspectApp:
         self.data_root = Path(data_root if data_root is not None else default_data_root())
         self.data_root = self.data_root.expanduser().resolve()
         self.network = self.history = self.result = self.confusion = self.splits = None
-        self.status_text, self.status_kind = "", "idle"
         self.last_error = None
         self._builder = builder
         self._stop_event = threading.Event()
         self._thread = None
         self._cache = {}
-        self.live = LiveDashboard(title="Training", auto_show=False)  # shown inside this app
+        # shown inside this app, whose own Stop button is the page's one Stop
+        self.live = LiveDashboard(title="Training", auto_show=False, stop_button=False)
         self._build_controls(image_size, valid_rate, test_rate, seed, architecture, epochs,
                              batch_size, solver, learning_rate)
         self._layout()
@@ -151,7 +150,7 @@ class TrainInspectApp:
                                          icon="play"), "train")
         self.stop_button = ctl(W.Button(description="Stop", button_style="warning", icon="stop",
                                         disabled=True), "stop")
-        self.status = ctl(W.HTML(), "status")
+        self.status = ctl(StatusLine(), "status")
         self.accuracy = ctl(W.HTML(), "accuracy")
         self.results = ctl(W.VBox([]), "results")
         self.builder_box = ctl(W.VBox([], layout=W.Layout(display="none")), "builder")
@@ -191,11 +190,6 @@ class TrainInspectApp:
     def _pick(value, choices):
         return value if value in choices else min(choices, key=lambda c: abs(c - value))
 
-    def _dataset_options(self):
-        bundled = (self.data_root / "digits").resolve()
-        found = [(p.name, str(p)) for p in class_folders(self.data_root) if p != bundled]
-        return [("digits (bundled)", DIGITS), *found, ("Another folder…", OTHER)]
-
     def _architecture_options(self):
         """The image classifiers that take the chosen images, then the model builder."""
         options = ready_choices(self._input_shape())
@@ -209,47 +203,24 @@ class TrainInspectApp:
         return value if value in values else FALLBACK if FALLBACK in values else values[0]
 
     # ------------------------------------------------------------------ status
+    @property
+    def status_text(self) -> str:
+        """The status line's message."""
+        return self.status.text
+
+    @property
+    def status_kind(self) -> str:
+        """The status line's kind: idle, running, finished, stopped or error."""
+        return self.status.kind
+
     def _say(self, text: str, kind: str = "info") -> None:
-        self.status_text, self.status_kind = str(text), kind
-        color = _STATUS_COLORS.get(kind, "inherit")
-        self.status.value = (f'<div class="dln-ti-message" data-kind="{kind}" '
-                             f'style="color: {color}">{html.escape(self.status_text)}</div>')
+        self.status.say(text, kind)
 
     def _handle(self, action, *args):
         """Run a widget handler; any error becomes the status line (never a traceback)."""
-        try:
-            return action(*args)
-        except Exception as err:  # noqa: BLE001 - students see one line, never a traceback
-            self._say(one_line(err), "error")
-            return None
+        return self.status.guard(action, *args)
 
     # ------------------------------------------------------------------ events
-    def _on_dataset(self, change):
-        other = change["new"] == OTHER
-        self.path.layout.display = None if other else "none"
-        if change["new"] == DIGITS:
-            self.color_mode.value = "grayscale"
-        elif not other:
-            self.color_mode.value = "rgb"
-            self._say(f"Dataset {Path(change['new']).name!r}; press Train.", "idle")
-        if other and self.path.value.strip():
-            self._check_path()
-
-    def _on_path(self, _change):
-        if self.dataset.value == OTHER:
-            self._check_path()
-
-    def _check_path(self) -> Path:
-        folder = resolve_inside(self.path.value, self.data_root)
-        classes = [p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")]
-        if len(classes) < 2:
-            raise InvalidArgumentError(
-                f"Folder {self.path.value.strip()!r} needs one sub-folder of images per class "
-                f"(at least two); it has {len(classes)}."
-            )
-        self._say(f"Folder {folder.name!r}: {len(classes)} class folders; press Train.", "idle")
-        return folder
-
     def _on_input_shape(self):
         """Offer the architectures that take the new image size; keep the choice if it fits."""
         old, titles = self.architecture.value, {v: t for t, v in self.architecture.options}
@@ -291,18 +262,7 @@ class TrainInspectApp:
         channels = 1 if self.color_mode.value == "grayscale" else 3
         return (self.image_size.value, self.image_size.value, channels)
 
-    def _n_classes_guess(self) -> int:
-        if self.dataset.value in (DIGITS, OTHER):
-            return 10
-        folder = Path(self.dataset.value)
-        return max(2, sum(1 for p in folder.iterdir() if p.is_dir()))
-
     # ------------------------------------------------------------------ public API
-    def use_folder(self, path) -> None:
-        """Choose "Another folder…" with *path* (what typing it in the Folder box does)."""
-        self.dataset.value = OTHER
-        self.path.value = str(path)
-
     @property
     def running(self) -> bool:
         """True while a run (loading, training or evaluating) is going."""
@@ -413,7 +373,7 @@ class TrainInspectApp:
         accuracy = f"{100 * result.accuracy:.1f}%"
         self.accuracy.value = (f'<div class="dln-ti-score">Test accuracy: <b>{accuracy}</b> on '
                                f"{len(result)} images. Click a cell of the matrix to see its "
-                               f"images.</div>")
+                               f"images, or a class or “All misclassified” to see more.</div>")
         self.confusion = result.confusion_matrix().widget()
         self.results.children = (self.confusion,)
         self._say(f"{ended}; test accuracy {accuracy}.", kind)
