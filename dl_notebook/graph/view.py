@@ -58,7 +58,7 @@ class DagView:
         self.svg = svg
         self.expanded = expanded
         self.show_shapes = show_shapes
-        self._expanded_layout: Layout | None = None
+        self._layouts: dict[frozenset, Layout] = {frozenset(): layout}
 
     @classmethod
     def from_dag(
@@ -100,8 +100,11 @@ class DagView:
         """The graph as a JSON-ready dict: every layer and edge, the groups and the layout.
 
         A node carries ``config`` (its main settings) when the graph knows it. When the
-        view has groups, ``expanded_layout`` holds the layout with every layer drawn,
-        so that an interactive view can switch between both without a layout engine.
+        view has groups, ``expanded_layout`` holds the layout with every layer drawn and,
+        when it has more than one, ``group_layouts`` maps each group id to the layout
+        with that group alone drawn layer by layer (:meth:`layout_with`), so that an
+        interactive view opens one group at a time without a layout engine of its own.
+        A layout's ``open`` lists the groups it draws layer by layer.
 
         Example:
             >>> from dl_notebook.graph import Dag, DagNode, DagView
@@ -127,21 +130,62 @@ class DagView:
                 }
                 for g in self.groups
             ],
-            "layout": _layout_json(self.layout, self.expanded),
+            "layout": _layout_json(self.layout, self.expanded, ()),
         }
         if self.groups:
-            data["expanded_layout"] = _layout_json(self._full_layout(), True)
+            every = [g.id for g in self.groups]
+            data["expanded_layout"] = _layout_json(self.layout_with(every), True, every)
+        if len(self.groups) > 1:
+            data["group_layouts"] = {
+                g.id: _layout_json(self.layout_with([g.id]), False, [g.id]) for g in self.groups
+            }
         return data
 
-    def _full_layout(self) -> Layout:
-        """The layout with every layer drawn (computed once)."""
-        if self.expanded:
-            return self.layout
-        if self._expanded_layout is None:
-            _, self._expanded_layout = _arrange(
-                self.dag, [], show_shapes=self.show_shapes, direction=self.layout.direction
+    def layout_with(self, open_groups=()) -> Layout:
+        """The layout with the groups *open_groups* drawn layer by layer, the others as boxes.
+
+        The same layout engine as the SVG drawing places the boxes, so an interactive
+        view that opens a group shows what ``expand=True`` would show around it.
+        Layouts are computed once per set of open groups.
+
+        Args:
+            open_groups: ids of groups of this view (``"group/1"``, ...).
+
+        Returns:
+            A :class:`~dl_notebook.graph.layout.Layout` whose boxes are the layers of
+            the open groups, the boxes of the other groups and the ungrouped layers.
+
+        Raises:
+            InvalidArgumentError: when an id is not a group of this view.
+
+        Example:
+            >>> from dl_notebook.graph import Dag, DagNode, DagView
+            >>> nodes, edges, prev = [DagNode("x", "Input", "input", (8,), 0)], [], "x"
+            >>> for i in range(4):
+            ...     nodes += [DagNode(f"b{i}_fc", "Dense", "dense", (8,), 72),
+            ...               DagNode(f"b{i}_add", "Add", "merge", (8,), 0)]
+            ...     edges += [(prev, f"b{i}_fc"), (f"b{i}_fc", f"b{i}_add"), (prev, f"b{i}_add")]
+            ...     prev = f"b{i}_add"
+            >>> view = DagView.from_dag(Dag("res", nodes, edges))
+            >>> [g.id for g in view.groups], sorted(view.layout.boxes)
+            (['group/1'], ['group/1', 'x'])
+            >>> len(view.layout_with(["group/1"]).boxes)
+            9
+        """
+        known = {g.id for g in self.groups}
+        key = frozenset(open_groups)
+        unknown = sorted(key - known)
+        if unknown:
+            raise InvalidArgumentError(
+                f"{unknown[0]!r} is not a group of this view; its groups are "
+                f"{sorted(known) or 'none'}."
             )
-        return self._expanded_layout
+        if key not in self._layouts:
+            closed = [g for g in self.groups if g.id not in key]
+            _, self._layouts[key] = _arrange(
+                self.dag, closed, show_shapes=self.show_shapes, direction=self.layout.direction
+            )
+        return self._layouts[key]
 
     def summary_line(self) -> str:
         """One line that describes the view (its ``text/plain`` form)."""
@@ -245,9 +289,10 @@ def _node_json(node, group) -> dict:
     return data
 
 
-def _layout_json(layout: Layout, expanded: bool) -> dict:
+def _layout_json(layout: Layout, expanded: bool, open_groups) -> dict:
     return {
         "expanded": expanded,
+        "open": list(open_groups),
         "direction": layout.direction,
         "width": layout.width,
         "height": layout.height,
