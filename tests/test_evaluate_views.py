@@ -303,5 +303,41 @@ def test_heat_map_analysis_rows(res):
     np.testing.assert_allclose(row[1].images[0].get_array(), res.heatmaps([i], "gradcam")[0])
     assert row[0].get_title().startswith(f"label: {res.class_names[res.y_true[i]]}")
     assert row[2].get_title().endswith(f"{res.proba[i].max():.3f}")
+    # every heatmap has its colour bar: the jet scale from 0 to 1 that the overlay blends
+    assert len(fig.colorbars_) == 2 and len(fig.figure_.axes) == 2 * 3 + 2
+    for bar, (_, ax_map, _) in zip(fig.colorbars_, fig.ax_):
+        assert bar.mappable is ax_map.images[0] and bar.cmap.name == "jet"
+        assert (bar.vmin, bar.vmax) == (0, 1)
+        assert [t.get_text() for t in bar.ax.get_yticklabels()] == ["0.0", "0.5", "1.0"]
     with pytest.raises(dn.InvalidArgumentError):
         res.heat_map_analysis(method="nope", n_images=1)
+
+
+def _rows_shown(fig):
+    """The grey images of a heat_map_analysis figure, one per row."""
+    return [row[0].images[0].get_array() for row in fig.ax_]
+
+
+def test_dl_gradcam_and_heatmap_show_misclassified_images_unless_asked(res):
+    from dl_notebook.magics.commands import COMMANDS, run_line
+
+    ns = {"digits_cnn_result": res}
+    for kind, want in (("M", 3), ("C", 2), ("A", 2)):
+        assert len(res.select(kind)) >= want
+    cases = [("gradcam digits_cnn --n 3", "M"), ("heatmap digits_cnn --method gradcam++ --n 2",
+                                                 "M"),
+             ("gradcam digits_cnn --img-type A --n 2", "A"),
+             ("heatmap digits_cnn --img-type c --n 2", "C")]
+    for line, kind in cases:
+        fig = run_line(ns, line)
+        shown = _rows_shown(fig)
+        expected = res.select(kind)[:len(shown)].tolist()
+        assert len(shown) == int(line.split("--n ")[1])
+        for got, i in zip(shown, expected):
+            np.testing.assert_array_equal(got, res.image(i)[..., 0])
+        assert all(res.y_true[i] != res.y_pred[i] for i in expected) == (kind == "M")
+    for name in ("gradcam", "heatmap"):  # the help says so, once, where the command is declared
+        spec = COMMANDS[name].spec
+        assert "misclassified ones unless --img-type" in spec.help
+        option = next(o for o in spec.options if o.name == "img-type")
+        assert "misclassified (the default)" in option.help

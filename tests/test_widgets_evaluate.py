@@ -282,3 +282,68 @@ def test_browser_arguments_are_checked(res):
     assert browser.n_images == 0 and browser.n_pages == 1 and browser.items == []
     assert browser.summary == (f"Correctly classified · true {res.class_names[0]} → pred "
                                f"{res.class_names[1]} · 0 images · page 1/1")
+
+
+# -- across cells: "All misclassified", classes, and toggles that never dead-end ---------------
+def test_correct_on_an_off_diagonal_cell_shows_that_true_class_correct_images(res):
+    widget = ConfusionMatrixWidget(res.confusion_matrix())
+    t, p = largest_off_diagonal(sklearn_matrix(res))
+    browser = widget.select(t, p)
+    browser._handle_custom_msg({"type": "filter", "img_type": "C"}, [])  # the Show toggle
+    np.testing.assert_array_equal(browser.indices, res.select("C", true_class=t,
+                                                              sort="confidence"))
+    assert browser.n_images == np.sum((res.y_true == t) & (res.y_pred == t)) > 0
+    assert (browser.true_class, browser.pred_class) == (t, None)
+    assert widget.view.selected == [t, None] and widget.view.img_type == "C"  # the row is marked
+    # Misclassified on a diagonal cell: the true class's mistakes, not an empty page.
+    widget.select(t, t)
+    browser.set_filter(img_type="M")
+    np.testing.assert_array_equal(np.sort(browser.indices), res.select("M", true_class=t))
+    # A class picked in the browser wins over the class it contradicts, then over the type;
+    # all three given stay as given.
+    browser._handle_custom_msg({"type": "filter", "pred_class": t}, [])
+    assert (browser.img_type, browser.true_class, browser.pred_class) == ("M", None, t)
+    np.testing.assert_array_equal(np.sort(browser.indices), res.select("M", pred_class=t))
+    browser.set_filter(true_class=t, pred_class=t)
+    assert browser.img_type == "A" and browser.n_images == sklearn_matrix(res)[t, t]
+    browser.set_filter(img_type="C", true_class=t, pred_class=p)
+    assert browser.n_images == 0 and "0 images" in browser.summary
+
+
+def test_all_misclassified_and_all_correct_span_every_cell_and_filter_by_class(res):
+    widget = ConfusionMatrixWidget(res.confusion_matrix())
+    t, p = largest_off_diagonal(sklearn_matrix(res))
+    widget.select(t, p)
+    widget.view._handle_custom_msg({"type": "all", "img_type": "M"}, [])  # the button
+    browser = widget.browser
+    np.testing.assert_array_equal(browser.indices, res.select("M", sort="confidence"))
+    assert browser.summary.startswith(f"Misclassified · {len(res.misclassified()):,} images")
+    assert widget.view.selected == [None, None] and widget.view.img_type == "M"
+    assert {(i["true"], i["pred"]) for i in browser.items} > {(res.class_names[t],
+                                                               res.class_names[p])}
+    # A class name of the matrix narrows the type shown to one true or predicted class.
+    widget.view._handle_custom_msg({"type": "class", "pred": p}, [])
+    np.testing.assert_array_equal(browser.indices, res.select("M", pred_class=p,
+                                                              sort="confidence"))
+    assert widget.view.selected == [None, p]
+    widget.view._handle_custom_msg({"type": "class", "true": t}, [])
+    np.testing.assert_array_equal(browser.indices, res.select("M", true_class=t,
+                                                              sort="confidence"))
+    assert widget.view.selected == [t, None]
+    # The browser's own class pickers: "any" is None.
+    browser._handle_custom_msg({"type": "filter", "true_class": None}, [])
+    assert len(browser.indices) == len(res.misclassified())
+    widget.show_all("C")
+    np.testing.assert_array_equal(browser.indices, res.select("C", sort="confidence"))
+    assert all(item["correct"] for item in browser.items)
+    with pytest.raises(InvalidArgumentError, match="img_type"):
+        widget.show_all("X")
+    with pytest.raises(InvalidArgumentError, match="one class"):
+        widget.select_class()
+
+
+def test_the_browser_sends_class_names_and_the_heatmap_colour_scale(res):
+    browser = ImageBrowser(res, "M", page_size=4)
+    assert browser.class_names == [str(n) for n in res.class_names]
+    assert browser.heat_colors[0] == "#000080" and browser.heat_colors[-1] == "#800000"  # jet
+    assert len(browser.heat_colors) == 9

@@ -3,7 +3,7 @@
 ``plot_evaluate_res`` shows each chosen image titled with its true class
 and prediction beside a bar chart of its five most probable classes;
 ``heat_map_analysis`` shows each image, its heatmap for the predicted class
-and the two overlaid. Both are matplotlib figures (no pyplot) returned as a
+(with a colour bar from 0, no weight, to 1, the most) and the two overlaid. Both are matplotlib figures (no pyplot) returned as a
 :class:`~dl_notebook._display.FigureDisplay`.
 """
 
@@ -108,6 +108,9 @@ class FiguresMixin:
                           **options):
         """Per image: the image, its heatmap for the predicted class, and the overlay (DLPy).
 
+        Each heatmap has a colour bar (0 to 1, the colours of the overlay too);
+        the bars are ``colorbars_``, one per row, on the returned display.
+
         Args:
             img_type, n_images, predicted_class, label_class, randomize, seed:
                 as :meth:`plot_evaluate_res`.
@@ -127,11 +130,15 @@ class FiguresMixin:
         maps = self.heatmaps(idx, method, **options)
         fig = Figure(figsize=(6.6, 2.4 * len(idx)))
         axes = fig.subplots(len(idx), 3, squeeze=False)
+        bars = []
         for (ax_img, ax_map, ax_over), i, heat in zip(axes, idx.tolist(), maps):
             img = self._images.image(i)
             _show(ax_img, img)
             self._title(ax_img, i)
-            ax_map.imshow(heat, cmap="jet", vmin=0, vmax=1)
+            shown = ax_map.imshow(heat, cmap="jet", vmin=0, vmax=1)
+            bar = fig.colorbar(shown, ax=ax_map, fraction=0.046, pad=0.04, ticks=[0, 0.5, 1])
+            bar.ax.tick_params(labelsize=7)
+            bars.append(bar)
             ax_map.set_xticks([])
             ax_map.set_yticks([])
             ax_map.set_title(f"{title} heatmap", fontsize=9)
@@ -140,4 +147,6 @@ class FiguresMixin:
             ax_over.set_title(f"overlay\np({self.class_names[pred]}) = {self.proba[i, pred]:.3f}",
                               fontsize=9)
         fig.tight_layout()
-        return FigureDisplay(fig, axes)
+        display = FigureDisplay(fig, axes)
+        display.colorbars_ = bars
+        return display

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..errors import InvalidArgumentError, ShapeError
 
-__all__ = ["overlay", "resize_map"]
+__all__ = ["colormap_colors", "overlay", "resize_map"]
 
 
 def resize_map(heatmap, size):
@@ -55,6 +55,36 @@ def _as_uint8_image(image):
     return img
 
 
+def _colormap(cmap):
+    import matplotlib
+
+    try:
+        return matplotlib.colormaps[cmap]
+    except (KeyError, ValueError, TypeError):
+        raise InvalidArgumentError(
+            f"cmap must be a matplotlib colormap name such as 'jet' or 'viridis'; got {cmap!r}."
+        ) from None
+
+
+def colormap_colors(cmap="jet", n=9):
+    """*n* colours of *cmap* from 0 to 1, as CSS hex strings (a colour scale for a page).
+
+    Args:
+        cmap: a matplotlib colormap name (the one :func:`overlay` blends).
+        n: how many colours, evenly spaced (at least 2).
+
+    Example:
+        >>> from dl_notebook.explain.overlay import colormap_colors
+        >>> colormap_colors("gray", n=3)
+        ['#000000', '#808080', '#ffffff']
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        raise InvalidArgumentError(f"n must be an integer of at least 2; got {n!r}.")
+    colormap = _colormap(cmap)
+    rgb = np.rint(colormap(np.linspace(0.0, 1.0, n))[:, :3] * 255).astype(int)
+    return ["#{:02x}{:02x}{:02x}".format(*c) for c in rgb]
+
+
 def overlay(image, heatmap, alpha=0.45, cmap="jet"):
     """Blend *heatmap* (coloured with *cmap*) over *image*; returns a uint8 ``H×W×3`` image.
 
@@ -73,16 +103,9 @@ def overlay(image, heatmap, alpha=0.45, cmap="jet"):
         >>> out.shape, out.dtype.name, int(out.min())
         ((4, 4, 3), 'uint8', 255)
     """
-    import matplotlib
-
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 <= alpha <= 1:
         raise InvalidArgumentError(f"alpha must be a number from 0 to 1; got {alpha!r}.")
-    try:
-        colormap = matplotlib.colormaps[cmap]
-    except (KeyError, ValueError, TypeError):
-        raise InvalidArgumentError(
-            f"cmap must be a matplotlib colormap name such as 'jet' or 'viridis'; got {cmap!r}."
-        ) from None
+    colormap = _colormap(cmap)
     img = _as_uint8_image(image)
     heat = np.asarray(heatmap, dtype=np.float32)
     if heat.ndim == 3 and heat.shape[0] == 1:

@@ -1,9 +1,11 @@
-// Image browser: a header (filter summary, image-type and heatmap toggles), paging
-// controls and a grid of cards (thumbnail, labels, confidence, top-5 bars).
+// Image browser: a header (filter summary, image-type toggle, true and predicted class
+// pickers, heatmap toggle and its colour scale), paging controls and a grid of cards
+// (thumbnail, its index under it, labels, confidence, top-5 bars).
 // The heatmap toggle offers the methods of the `methods` trait (name and title of
 // each method registered in Python), redrawn when that list changes.
 // The kernel holds the state in synced traits; user actions go to it as messages
-// ({type: "go" | "heatmap" | "filter"}), each answered by {type: "ready"}.
+// ({type: "go" | "heatmap" | "filter"}), each answered by {type: "ready"}. A filter
+// message carries only what the user changed; the kernel adapts the rest.
 // Keyboard (when the browser has the focus): ←/→, PageUp/PageDown, Home/End.
 // `el` and `listen` come from _base.js, placed before this module.
 
@@ -48,6 +50,42 @@ function segmented(label, options, onPick) {
   return { group, buttons, mark };
 }
 
+function classPicker(label, css, onPick) {
+  const box = el("label", `dln-br-class ${css}`);
+  box.append(el("span", "dln-br-seg-label", label));
+  const select = el("select", "dln-br-class-select");
+  select.addEventListener("change", () =>
+    onPick(select.value === "" ? null : Number(select.value)),
+  );
+  box.append(select);
+  function fill(names, current) {
+    const options = [["", "any"], ...names.map((name, i) => [String(i), name])];
+    if (select.options.length !== options.length) {
+      select.replaceChildren(
+        ...options.map(([value, text]) => {
+          const option = el("option", null, text);
+          option.value = value;
+          return option;
+        }),
+      );
+    }
+    select.value = current === null || current === undefined ? "" : String(current);
+  }
+  return { box, select, fill };
+}
+
+function colourScale() {
+  const box = el("div", "dln-br-scale");
+  box.title = "heatmap colour scale: how much each region counts for the prediction";
+  const strip = el("span", "dln-br-scale-strip");
+  box.append(el("span", "dln-br-scale-end", "low"), strip, el("span", "dln-br-scale-end", "high"));
+  function paint(colours, on) {
+    strip.style.background = `linear-gradient(to right, ${(colours || []).join(", ")})`;
+    box.hidden = !on;
+  }
+  return { box, paint };
+}
+
 function card(item, src, size) {
   const node = el("figure", "dln-card");
   node.dataset.index = String(item.index);
@@ -79,7 +117,8 @@ function card(item, src, size) {
     bars.append(row);
   }
   const index = el("div", "dln-card-index", `#${item.index}`);
-  node.append(img, labels, bars, index);
+  index.title = "position in the evaluated data";
+  node.append(img, index, labels, bars);
   return node;
 }
 
@@ -95,9 +134,16 @@ function render({ model, el: host }) {
   const types = segmented("Show", IMG_TYPES, (value) =>
     request({ type: "filter", img_type: value }),
   );
+  const trueClass = classPicker("True", "dln-br-true", (value) =>
+    request({ type: "filter", true_class: value }),
+  );
+  const predClass = classPicker("Predicted", "dln-br-pred", (value) =>
+    request({ type: "filter", pred_class: value }),
+  );
   const pickHeatmap = (value) => request({ type: "heatmap", method: value });
   let heat = segmented("Heatmap", heatmapOptions(model.get("methods")), pickHeatmap);
-  head.append(summary, types.group, heat.group);
+  const scale = colourScale();
+  head.append(summary, types.group, trueClass.box, predClass.box, heat.group, scale.box);
 
   const nav = el("div", "dln-br-nav");
   const prev = el("button", "dln-btn dln-br-prev", "‹ Prev");
@@ -152,8 +198,15 @@ function render({ model, el: host }) {
     root.dataset.nPages = String(n);
     root.dataset.nImages = String(model.get("n_images"));
     types.mark(model.get("img_type"));
+    const names = model.get("class_names") || [];
+    trueClass.fill(names, model.get("true_class"));
+    predClass.fill(names, model.get("pred_class"));
     heat.mark(model.get("heatmap"));
+    scale.paint(model.get("heat_colors"), Boolean(model.get("heatmap")));
     root.dataset.heatmap = model.get("heatmap") || "";
+    root.dataset.imgType = model.get("img_type");
+    root.dataset.trueClass = model.get("true_class") ?? "";
+    root.dataset.predClass = model.get("pred_class") ?? "";
     error.textContent = model.get("error");
   }
 
@@ -171,7 +224,13 @@ function render({ model, el: host }) {
     root.style.setProperty("--dln-thumb", `${size}px`);
     const cards = items.map((item, i) => card(item, thumbs[i], size));
     if (!cards.length) {
-      cards.push(el("div", "dln-br-empty", "No images match this filter."));
+      cards.push(
+        el(
+          "div",
+          "dln-br-empty",
+          "No images match this filter: choose another type " + "or set True or Predicted to any.",
+        ),
+      );
     }
     grid.replaceChildren(...cards);
   }
@@ -210,7 +269,19 @@ function render({ model, el: host }) {
   prev.addEventListener("click", onPrev);
   next.addEventListener("click", onNext);
   root.addEventListener("keydown", onKey);
-  const headerTraits = ["summary", "page", "n_pages", "n_images", "img_type", "heatmap", "error"];
+  const headerTraits = [
+    "summary",
+    "page",
+    "n_pages",
+    "n_images",
+    "img_type",
+    "heatmap",
+    "error",
+    "true_class",
+    "pred_class",
+    "class_names",
+    "heat_colors",
+  ];
   const unlisten = listen(model, [
     ["msg:custom", onMessage],
     ...headerTraits.map((name) => [`change:${name}`, updateHeader]),

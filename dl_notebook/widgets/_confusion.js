@@ -1,8 +1,11 @@
 // Clickable confusion matrix: an HTML table, true classes in rows and predicted
 // classes in columns, cells coloured by their rate (a white-to-blue scale).
 // The counts/rates toggle sets the `normalize` trait; the kernel answers with new
-// cell texts. A click sends {type: "select", true, pred}; the kernel shows the image
-// browser below and sets `selected`, which outlines the cell.
+// cell texts. A click on a cell sends {type: "select", true, pred}; on a class name
+// {type: "class", true} or {type: "class", pred}; "All misclassified" / "All correct"
+// send {type: "all", img_type}. The kernel shows the image browser below and sets
+// `selected` ([true, pred], null for any class), which outlines the cell or marks the
+// class, and `img_type`, which marks the "All" button in use.
 // `el` and `listen` come from _base.js, placed before this module.
 
 const MODES = [
@@ -48,7 +51,25 @@ function render({ model, el: host }) {
     toggle.append(button);
     return button;
   });
-  head.append(titles, toggle);
+  const shortcuts = el("div", "dln-seg dln-cm-all");
+  shortcuts.setAttribute("role", "group");
+  shortcuts.setAttribute("aria-label", "Browse across cells");
+  const allButtons = [
+    ["M", "All misclassified"],
+    ["C", "All correct"],
+  ].map(([value, text]) => {
+    const button = el("button", "dln-btn dln-cm-all-btn", text);
+    button.type = "button";
+    button.dataset.value = value;
+    button.title = `browse every ${value === "M" ? "misclassified" : "correctly classified"} image`;
+    button.addEventListener("click", () => {
+      root.dataset.pending = `all:${value}`;
+      model.send({ type: "all", img_type: value });
+    });
+    shortcuts.append(button);
+    return button;
+  });
+  head.append(titles, shortcuts, toggle);
 
   const body = el("div", "dln-cm-body");
   const scroller = el("div", "dln-cm-scroll");
@@ -86,7 +107,7 @@ function render({ model, el: host }) {
     colHeads = names.map((name, j) => {
       const th = el("th", "dln-cm-col", name);
       th.dataset.pred = String(j);
-      th.title = `predicted ${name}`;
+      th.title = `predicted ${name}: click to browse the images predicted as ${name}`;
       nameRow.append(th);
       return th;
     });
@@ -105,7 +126,7 @@ function render({ model, el: host }) {
       }
       const th = el("th", "dln-cm-row", name);
       th.dataset.true = String(i);
-      th.title = `true ${name}`;
+      th.title = `true ${name}: click to browse the images of true class ${name}`;
       tr.append(th);
       rowHeads.push(th);
       const row = names.map((_, j) => {
@@ -158,14 +179,26 @@ function render({ model, el: host }) {
 
   function mark() {
     const selected = model.get("selected") || [];
-    for (const td of table.querySelectorAll(".dln-cm-selected")) {
-      td.classList.remove("dln-cm-selected");
+    const [t, p] = selected.length === 2 ? selected : [null, null];
+    for (const node of table.querySelectorAll(".dln-cm-selected")) {
+      node.classList.remove("dln-cm-selected");
     }
-    if (selected.length === 2 && cells[selected[0]] && cells[selected[0]][selected[1]]) {
-      cells[selected[0]][selected[1]].classList.add("dln-cm-selected");
-      root.dataset.selected = `${selected[0]},${selected[1]}`;
-    } else {
-      root.dataset.selected = "";
+    const known = (i) => i !== null && i !== undefined;
+    if (known(t) && known(p) && cells[t] && cells[t][p]) {
+      cells[t][p].classList.add("dln-cm-selected");
+    } else if (known(t) && rowHeads[t]) {
+      rowHeads[t].classList.add("dln-cm-selected");
+    } else if (known(p) && colHeads[p]) {
+      colHeads[p].classList.add("dln-cm-selected");
+    }
+    root.dataset.selected =
+      selected.length === 2 ? `${known(t) ? t : ""},${known(p) ? p : ""}` : "";
+    const type = model.get("img_type") || "";
+    const across = selected.length === 2 && !known(t) && !known(p);
+    for (const button of allButtons) {
+      const on = across && button.dataset.value === type;
+      button.classList.toggle("dln-on", on);
+      button.setAttribute("aria-pressed", on ? "true" : "false");
     }
   }
 
@@ -190,6 +223,13 @@ function render({ model, el: host }) {
   const onOver = (event) => highlight(cellOf(event), true);
   const onOut = (event) => highlight(cellOf(event), false);
   const onClick = (event) => {
+    const th = event.target.closest ? event.target.closest("th.dln-cm-row, th.dln-cm-col") : null;
+    if (th && table.contains(th)) {
+      const which = th.classList.contains("dln-cm-row") ? "true" : "pred";
+      root.dataset.pending = `${which}:${th.dataset[which]}`;
+      model.send({ type: "class", [which]: Number(th.dataset[which]) });
+      return;
+    }
     const td = cellOf(event);
     if (!td) return;
     root.dataset.pending = `${td.dataset.true},${td.dataset.pred}`;
@@ -205,6 +245,7 @@ function render({ model, el: host }) {
     ["change:counts", paint],
     ["change:normalize", paint],
     ["change:selected", mark],
+    ["change:img_type", mark],
     ["change:caption", updateCaption],
   ]);
 

@@ -3,8 +3,10 @@
 :class:`ImageBrowser` shows the examples an
 :class:`~dl_notebook.evaluate.EvaluationResult` selects (all, correct or
 misclassified, optionally one true and one predicted class), one page at a time:
-each card has the thumbnail, the true label, the prediction (red when wrong), the
-confidence and the top-5 probabilities. Only the current page's thumbnails are
+each card has the thumbnail, its index in the data under it, the true label, the
+prediction (red when wrong), the confidence and the top-5 probabilities. The header
+shows the filter as controls (Show: All / Correct / Misclassified; True and
+Predicted: a class or any), and a colour scale while a heatmap is overlaid. Only the current page's thumbnails are
 made, by the result's ``page(...)``; a toggle overlays the heatmaps of any
 method registered in :mod:`dl_notebook.explain.registry` (the page receives
 their names and titles in the ``methods`` trait), computed for the whole page
@@ -26,6 +28,7 @@ import traitlets
 
 from dl_notebook.errors import InvalidArgumentError
 from dl_notebook.explain import registry
+from dl_notebook.explain.overlay import colormap_colors
 from dl_notebook.widgets._assets import widget_assets
 
 __all__ = ["ImageBrowser"]
@@ -134,6 +137,14 @@ class ImageBrowser(anywidget.AnyWidget):
         1
         >>> browser.set_filter(img_type="M"); browser.summary
         'Misclassified · 2 images · page 1/1'
+
+        A filter that could match nothing by its own terms adapts the parts not
+        given: "Correct" on the images of true cat predicted as dog keeps the
+        true class, so it shows the correct cats.
+
+        >>> browser.set_filter(img_type="A", true_class="cat", pred_class="dog")
+        >>> browser.set_filter(img_type="C"); browser.summary
+        'Correctly classified · true cat · 1 image · page 1/1'
     """
 
     _esm, _css = widget_assets("browser")
@@ -142,6 +153,14 @@ class ImageBrowser(anywidget.AnyWidget):
     img_type = traitlets.Unicode("A", help="A (all), C (correct) or M (misclassified).").tag(
         sync=True
     )
+    true_class = traitlets.Int(None, allow_none=True, help="Index of the true class shown, or "
+                               "None for any (read-only).").tag(sync=True)
+    pred_class = traitlets.Int(None, allow_none=True, help="Index of the predicted class "
+                               "shown, or None for any (read-only).").tag(sync=True)
+    class_names = traitlets.List(traitlets.Unicode(), help="Class names, in index order.").tag(
+        sync=True)
+    heat_colors = traitlets.List(traitlets.Unicode(), help="The heatmap colour scale, low to "
+                                 "high (CSS colours).").tag(sync=True)
     page = traitlets.Int(0, help="Current page, from 0; clamped to the pages.").tag(sync=True)
     n_pages = traitlets.Int(1, help="Number of pages (read-only).").tag(sync=True)
     n_images = traitlets.Int(0, help="Number of images selected (read-only).").tag(sync=True)
@@ -173,7 +192,8 @@ class ImageBrowser(anywidget.AnyWidget):
                 f"thumb_size must be an integer from 16 to 512 pixels; got {thumb_size!r}."
             )
         super().__init__(page_size=int(page_size), thumb_size=int(thumb_size),
-                         methods=heatmap_methods())
+                         methods=heatmap_methods(), heat_colors=colormap_colors(),
+                         class_names=[str(name) for name in result.class_names])
         _OPEN.add(self)
         self.result = result
         self._indices = np.empty(0, dtype=np.int64)
@@ -213,23 +233,39 @@ class ImageBrowser(anywidget.AnyWidget):
     def set_filter(self, *, img_type=_KEEP, true_class=_KEEP, pred_class=_KEEP, sort=_KEEP):
         """Select other images (the parts not given stay as they are) and go to the first page.
 
+        When the new filter contradicts itself (correct images of a true class
+        predicted as another, or misclassified ones of the same true and predicted
+        class), a part not given gives way: the predicted class (else the true
+        class) is dropped, or, when both classes are given, the type becomes "A".
+
         Args:
             img_type: "A", "C" or "M" (lower case accepted).
             true_class, pred_class: a class name or index, or None for any.
             sort: None, "confidence" or "loss".
         """
-        wanted = dict(self._filter)
+        wanted, given = dict(self._filter), set()
         for key, value in (("img_type", img_type), ("true_class", true_class),
                            ("pred_class", pred_class), ("sort", sort)):
             if value is not _KEEP:
                 wanted[key] = value
+                given.add(key)
         indices = np.asarray(self.result.select(**wanted), dtype=np.int64)  # validates
         wanted["img_type"] = str(wanted["img_type"]).upper()
+        if self._contradicts(wanted):
+            if "pred_class" not in given:
+                wanted["pred_class"] = None
+            elif "true_class" not in given:
+                wanted["true_class"] = None
+            elif "img_type" not in given:
+                wanted["img_type"] = "A"
+            indices = np.asarray(self.result.select(**wanted), dtype=np.int64)
         self._filter = wanted
         self._indices = indices
         self._loading = True  # one page load below, not one per trait
         try:
             self.img_type = wanted["img_type"]
+            self.true_class = self._single(wanted["true_class"])
+            self.pred_class = self._single(wanted["pred_class"])
             self.n_images = len(indices)
             self.n_pages = max(1, math.ceil(len(indices) / self.page_size))
             self.page = 0
@@ -238,6 +274,19 @@ class ImageBrowser(anywidget.AnyWidget):
         self._load_page()
 
     # ------------------------------------------------------------------ internals
+    def _single(self, value):
+        """The index of one class, or None for any class (or several)."""
+        if value is None or isinstance(value, (list, tuple, np.ndarray)):
+            return None
+        return class_index(self.result, value)
+
+    def _contradicts(self, wanted) -> bool:
+        true, pred = self._single(wanted["true_class"]), self._single(wanted["pred_class"])
+        if true is None or pred is None:
+            return False
+        kind = wanted["img_type"]
+        return (kind == "C" and true != pred) or (kind == "M" and true == pred)
+
     @traitlets.validate("page")
     def _clamp_page(self, proposal):
         return min(max(int(proposal["value"]), 0), self.n_pages - 1)
@@ -306,7 +355,8 @@ class ImageBrowser(anywidget.AnyWidget):
             elif kind == "heatmap":
                 self.heatmap = content.get("method")
             elif kind == "filter":
-                self.set_filter(img_type=content.get("img_type", "A"))
+                keys = ("img_type", "true_class", "pred_class")
+                self.set_filter(**{key: content[key] for key in keys if key in content})
         except Exception as err:  # shown in the view: a comm handler has nowhere else to say it
             self.error = f"{type(err).__name__}: {err}" if not str(err).strip() else str(err)
         finally:

@@ -1,12 +1,20 @@
-"""A clickable confusion matrix: click a cell to browse the images behind it.
+"""A clickable confusion matrix: click a cell, a class or "All" to browse the images behind it.
 
 :class:`ConfusionMatrixWidget` views a ``ConfusionMatrixDisplay``
 (``res.confusion_matrix()``): the matrix is an HTML table drawn by
 ``_confusion.js`` (true classes in rows, predicted classes in columns, cells
 coloured by their rate, the text a count or a rate), with a counts / rates
-toggle. Clicking a cell calls :meth:`ConfusionMatrixWidget.select`, which shows
-an :class:`~dl_notebook.widgets.browser.ImageBrowser` of that (true, predicted)
-pair below the matrix, or re-filters the one already there.
+toggle. An :class:`~dl_notebook.widgets.browser.ImageBrowser` below the matrix
+shows what was clicked:
+
+- a cell: the images of that (true, predicted) pair (:meth:`~ConfusionMatrixWidget.select`);
+- "All misclassified" / "All correct": those images across every cell
+  (:meth:`~ConfusionMatrixWidget.show_all`);
+- a row's or column's class name: that true or predicted class, keeping the
+  browser's type (:meth:`~ConfusionMatrixWidget.select_class`).
+
+The browser's own controls (Show, True, Predicted) change the filter further;
+the matrix outlines the cell, or marks the class, that the browser shows.
 """
 
 from __future__ import annotations
@@ -67,7 +75,10 @@ class _MatrixView(anywidget.AnyWidget):
     )
     labels = traitlets.List(help="K×K texts drawn in the cells.").tag(sync=True)
     shade = traitlets.List(help="K×K colour values in [0, 1] (rates).").tag(sync=True)
-    selected = traitlets.List(help="[true, pred] of the selected cell, or [].").tag(sync=True)
+    selected = traitlets.List(help="[true, pred] the browser shows, None for any class; "
+                              "[] before the first click.").tag(sync=True)
+    img_type = traitlets.Unicode("", help="The browser's image type (A, C or M), or ''.").tag(
+        sync=True)
     caption = traitlets.Unicode(help="Line under the title.").tag(sync=True)
 
 
@@ -101,6 +112,10 @@ class ConfusionMatrixWidget(ipywidgets.VBox):
         ([[1, 1], [1, 1]], True)
         >>> widget.select("cat", "dog").indices.tolist()
         [2]
+        >>> sorted(widget.show_all("M").indices.tolist()), widget.view.selected
+        ([2, 3], [None, None])
+        >>> widget.select_class(pred_class="cat").summary
+        'Misclassified · pred cat · 1 image · page 1/1'
         >>> widget.normalize = "true"; widget.view.labels
         [['0.50', '0.50'], ['0.50', '0.50']]
     """
@@ -126,7 +141,7 @@ class ConfusionMatrixWidget(ipywidgets.VBox):
             class_names=names,
             counts=self._counts.tolist(),
             caption=f"{total:,} images · accuracy {accuracy:.1%} · "
-            "click a cell to browse its images",
+            "click a cell, a class name or “All …” to browse the images",
         )
         super().__init__(children=[self.view], layout=ipywidgets.Layout(width="100%"))
         self.view.on_msg(self._on_message)
@@ -142,18 +157,53 @@ class ConfusionMatrixWidget(ipywidgets.VBox):
     def select(self, true_class, pred_class) -> ImageBrowser:
         """Show the images of true class *true_class* predicted as *pred_class* below the matrix.
 
-        Classes are names or indices. The first call makes the browser; later ones
-        re-filter it. Returns the browser.
+        Classes are names or indices (what a click on a cell does). The first call
+        makes the browser; later ones re-filter it. Returns the browser.
         """
         true = class_index(self.result, true_class, "true_class")
         pred = class_index(self.result, pred_class, "pred_class")
+        return self._show(img_type="A", true_class=true, pred_class=pred)
+
+    def show_all(self, img_type="M") -> ImageBrowser:
+        """Show every misclassified (``"M"``), correct (``"C"``) or (``"A"``) image, any class.
+
+        What the "All misclassified" and "All correct" buttons do. Returns the browser.
+        """
+        if not isinstance(img_type, str) or img_type.upper() not in ("A", "C", "M"):
+            raise InvalidArgumentError(
+                f"img_type must be 'A' (all), 'C' (correct) or 'M' (misclassified); got "
+                f"{img_type!r}."
+            )
+        return self._show(img_type=img_type.upper(), true_class=None, pred_class=None)
+
+    def select_class(self, true_class=None, pred_class=None) -> ImageBrowser:
+        """Show the images of one true class, or of one predicted class, of the browser's type.
+
+        What a click on a row's or a column's class name does: the other class
+        becomes "any"; the type (all, correct, misclassified) stays. Returns the browser.
+        """
+        if (true_class is None) == (pred_class is None):
+            raise InvalidArgumentError("Give one class: true_class or pred_class.")
+        true = None if true_class is None else class_index(self.result, true_class, "true_class")
+        pred = None if pred_class is None else class_index(self.result, pred_class, "pred_class")
+        return self._show(true_class=true, pred_class=pred)
+
+    def _show(self, **wanted) -> ImageBrowser:
         if self.browser is None:
-            self.browser = ImageBrowser(self.result, "A", true, pred, sort="confidence")
+            self.browser = ImageBrowser(self.result, sort="confidence", **wanted)
+            self.browser.observe(self._follow_browser, ["img_type", "true_class", "pred_class"])
             self.children = (self.view, self.browser)
         else:
-            self.browser.set_filter(img_type="A", true_class=true, pred_class=pred)
-        self.view.selected = [true, pred]
+            self.browser.set_filter(**wanted)
+        self._follow_browser()
         return self.browser
+
+    def _follow_browser(self, _change=None) -> None:
+        """Mark what the browser shows (its filter may change from its own controls)."""
+        browser = self.browser
+        with self.view.hold_sync():
+            self.view.selected = [browser.true_class, browser.pred_class]
+            self.view.img_type = browser.img_type
 
     @traitlets.validate("normalize")
     def _check_normalize(self, proposal):
@@ -177,5 +227,10 @@ class ConfusionMatrixWidget(ipywidgets.VBox):
             self.view.shade = np.round(shade, 4).tolist()
 
     def _on_message(self, _widget, content, _buffers) -> None:
-        if isinstance(content, dict) and content.get("type") == "select":
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "select":
             self.select(int(content["true"]), int(content["pred"]))
+        elif kind == "all":
+            self.show_all(str(content.get("img_type", "M")))
+        elif kind == "class":
+            self.select_class(content.get("true"), content.get("pred"))
