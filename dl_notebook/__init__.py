@@ -15,7 +15,8 @@ Example:
 
 import importlib as _importlib
 
-from . import _views, callbacks, data, layers, train
+# _keras first: it watches for TensorFlow's first import, to hold back its C++ start-up notices.
+from . import _keras, _views, callbacks, data, layers, train  # noqa: F401 (_keras)
 from .data import (
     ImageDataset,
     TabularDataset,
