@@ -8,6 +8,8 @@ fails here, before training starts, with a one-sentence message.
 from __future__ import annotations
 
 import math
+import warnings
+import weakref
 
 import numpy as np
 
@@ -30,6 +32,7 @@ class FitData:
         self.what = what
         self.source = data
         self.task = None
+        self.first_inputs = None
         if hasattr(data, "to_tf_dataset") and hasattr(data, "labels"):
             self.kind = "dataset"
             self.size = len(data)
@@ -50,6 +53,7 @@ class FitData:
             self.batches = count if count >= 0 else None
             first = next(iter(data.take(1)), None)
             self.labels = None if first is None else np.asarray(first[1])
+            self.first_inputs = None if first is None else first[0]
         elif isinstance(data, (tuple, list)) and len(data) == 2:
             x, y = np.asarray(data[0]), np.asarray(data[1])
             if len(x) != len(y):
@@ -80,6 +84,29 @@ class FitData:
                 f"{input_name!r} takes {_fmt(net_shape)}; reshape the data or change the "
                 f"InputLayer."
             )
+
+    def value_range(self):
+        """``(min, max)`` of the inputs where they are cheap to see, else None.
+
+        Arrays: the first 1,024 samples; a tf.data.Dataset: its first batch;
+        a dl_notebook dataset: its first batch of 32.
+        """
+        if self.kind == "arrays":
+            x = self.x[:1024]
+        elif self.kind == "tf":
+            x = self.first_inputs
+        else:
+            try:
+                x = next(iter(self.source.to_tf_dataset(batch_size=32).take(1)))[0]
+            except Exception:  # an unreadable first batch is reported when training reads it
+                return None
+        try:
+            x = np.asarray(x, dtype="float64")
+        except (TypeError, ValueError):  # text, several inputs
+            return None
+        if x.size == 0 or not np.isfinite(x).all():
+            return None
+        return float(x.min()), float(x.max())
 
     def batches_per_epoch(self, batch_size):
         if self.kind == "tf":
@@ -126,6 +153,65 @@ class FitData:
                 "validation_steps": self.batches_per_epoch(batch_size)}
 
 
+_WARNED = weakref.WeakSet()  # networks already told that their data looks scaled
+
+
+def _pixel_scaling(spec):
+    """How an InputLayer turns pixel values 0..255 into small numbers, or None when it does not."""
+    scale = getattr(spec, "scale", None)
+    if scale is not None:
+        factors = np.ravel(np.asarray(scale, dtype=float))
+        if np.all((factors > 0) & (factors * 255 <= 2.5)):  # 1/255, 1/127.5
+            return f"multiplies its input by {float(factors[0]):.4g}"
+        return None
+    offsets = getattr(spec, "offsets", None)
+    if offsets is not None and np.max(np.abs(np.asarray(offsets, dtype=float))) > 2:
+        means = ", ".join(f"{v:g}" for v in np.ravel(np.asarray(offsets, dtype=float))[:3])
+        return f"subtracts pixel means ({means})"
+    return None
+
+
+def warn_if_prescaled(net, data: FitData, notes=None) -> None:
+    """Warn once per network when its input layer rescales pixels but *data* is within 0..1.
+
+    Args:
+        net: the network (one input).
+        data: the training data.
+        notes: a list the sentence is appended to as well.
+
+    Example:
+        >>> import warnings, numpy as np, dl_notebook as dn
+        >>> from dl_notebook.train._fit_data import FitData, warn_if_prescaled
+        >>> net = dn.Sequential(layers=[dn.layers.InputLayer(shape=(4,), scale=1 / 255),
+        ...                             dn.layers.OutputLayer(2)])
+        >>> data = FitData((np.full((8, 4), 0.5), np.zeros(8, int)))
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     warn_if_prescaled(net, data)
+        >>> "scale=1" in str(caught[0].message)
+        True
+    """
+    if len(net.input_names) != 1 or net in _WARNED:
+        return
+    spec = net[net.input_names[0]]
+    how = _pixel_scaling(spec)
+    if how is None:
+        return
+    seen = data.value_range()
+    if seen is None or not (0 <= seen[0] and 0 < seen[1] <= 1):
+        return
+    message = (
+        f"The input layer {spec.name!r} expects pixel values 0..255 (it {how}) but the "
+        f"{data.what} is already within 0..1 (largest value {seen[1]:.3g}), so the network "
+        f"sees values near 0 and may not learn; pass pixel values 0..255, or build the input "
+        f"layer with scale=1 (e.g. dn.applications.LeNet5(scale=1))."
+    )
+    _WARNED.add(net)
+    if notes is not None:
+        notes.append(message)
+    warnings.warn(message, UserWarning, stacklevel=4)
+
+
 def _fits(have, want) -> bool:
     return len(have) == len(want) and all(w is None or h is None or h == w
                                           for h, w in zip(have, want))
@@ -154,6 +240,7 @@ def infer_loss(net, data: FitData, loss=None, metrics=None):
     error = getattr(spec, "error", None)
     y = data.labels
     if loss is not None:
+        _check_pointwise_loss(loss, y, units, spec.name)
         if metrics is None:
             name = loss if isinstance(loss, str) else type(loss).__name__
             metrics = ["accuracy"] if "entropy" in name.lower() else []
@@ -198,6 +285,25 @@ def infer_loss(net, data: FitData, loss=None, metrics=None):
             f"units (classes 0..{units - 1}); give it {int(y.max()) + 1} units or fix the labels."
         )
     return k.losses.SparseCategoricalCrossentropy(from_logits=logits), metrics
+
+
+_POINTWISE = {"mse", "mae", "mape", "msle", "huber", "poisson", "log_cosh", "logcosh",
+              "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
+              "mean_squared_logarithmic_error", "meansquarederror", "meanabsoluteerror",
+              "meanabsolutepercentageerror", "meansquaredlogarithmicerror"}
+
+
+def _check_pointwise_loss(loss, y, units, name) -> None:
+    """Refuse a per-unit loss (mse, mae, …) given one label per example for several units."""
+    key = (loss if isinstance(loss, str) else type(loss).__name__).lower()
+    if key not in _POINTWISE or y is None or y.ndim != 1 or units in (None, 1):
+        return
+    raise InvalidArgumentError(
+        f"The loss {loss if isinstance(loss, str) else type(loss).__name__} compares each of "
+        f"the {units} units of output layer {name!r} with a label, but the labels hold one "
+        f"value per example; give labels of shape (N, {units}) (one-hot for classes), or "
+        f"leave out loss= to train the class numbers with cross-entropy."
+    )
 
 
 def _values(y) -> str:

@@ -2,11 +2,14 @@
 
 This module imports Keras: :mod:`dl_notebook.train.fit` imports it when a run starts.
 
-NaN policy: a copy of the weights is taken at the start of each epoch when
-they are all finite (one host copy per epoch: the per-batch path only
-compares one float). When a batch loss is not finite the run stops after
-that batch and the last finite copy is put back. Copying every batch would
-lose less training but costs a full weight transfer per step.
+NaN policy: a copy of the weights is taken when training begins and at the
+end of each epoch, when they are all finite (one host copy per epoch: the
+per-batch path only compares one float). When a batch loss is not finite
+the run stops after that batch; when the weights at an epoch's end are not
+finite (a NaN in the data can leave the reported loss finite while the
+weights become NaN), the run stops there. Either way the last finite copy
+is put back. Copying every batch would lose less training but costs a full
+weight transfer per step.
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ class Recorder(keras.callbacks.Callback):
         self.history._append(row)
 
 class Guard(keras.callbacks.Callback):
-    """Stop on the stop event (after the current batch) or on a non-finite loss.
+    """Stop on the stop event (after the current batch), a non-finite loss or non-finite weights.
 
     The stop event is read when a batch begins (no logs, so no wait for the
     device); the loss check runs in Keras' callback thread (``async_safe``),
@@ -73,19 +76,29 @@ class Guard(keras.callbacks.Callback):
         self.snapshot = None
         self.bad = None
 
-    def _take(self):
+    def on_train_begin(self, logs=None):
         weights = self.model.get_weights()
         if _finite(weights):
             self.snapshot = weights
 
-    def on_train_begin(self, logs=None):
-        self._take()
-
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
-        if epoch > 0 and self.bad is None:
-            self._take()
         self._check_stop()
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Keep the weights when they are all finite; else stop (the loss may look fine)."""
+        if self.bad is not None:
+            return
+        weights = self.model.get_weights()
+        if _finite(weights):
+            self.snapshot = weights
+            return
+        self.bad = (epoch + 1, None)
+        self.model.stop_training = True
+        self.history._mark(
+            RunStatus.DIVERGED,
+            f"non-finite weights after epoch {epoch + 1} (the loss stayed finite: look for "
+            f"NaN or infinite values in the data)", force=True)
 
     def _check_stop(self):
         for event in self.events:

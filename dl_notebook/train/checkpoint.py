@@ -61,6 +61,7 @@ __all__ = [
     "epoch_seed",
     "load_checkpoint",
     "save_checkpoint",
+    "scan_checkpoints",
 ]
 
 FORMAT = 1
@@ -113,7 +114,7 @@ def _json_default(value):
     return str(value)
 
 
-def save_checkpoint(model, directory, epoch, history_rows=(), *, keep=2) -> str:
+def save_checkpoint(model, directory, epoch, history_rows=(), *, keep=2, settings=None) -> str:
     """Write the checkpoint of *model* after *epoch* completed epochs, atomically.
 
     Writes ``epoch-NNNN.keras``, then ``epoch-NNNN.json``, then ``latest``
@@ -128,6 +129,8 @@ def save_checkpoint(model, directory, epoch, history_rows=(), *, keep=2) -> str:
         epoch: the number of completed epochs (1 after the first epoch).
         history_rows: a list of dicts (one per epoch) stored as JSON.
         keep: how many complete checkpoints to keep (at least 1).
+        settings: the optimizer settings the run was given (its
+            ``get_config()`` before training); None records the current ones.
 
     Returns:
         The path of the ``.keras`` file.
@@ -157,6 +160,7 @@ def save_checkpoint(model, directory, epoch, history_rows=(), *, keep=2) -> str:
         "sha256": sha,
         "size": size,
         "rng": _rng_state.capture(model),
+        "optimizer": _optimizer_record(model, settings),
         "history_rows": list(history_rows),
     }
     text = json.dumps(meta, default=_json_default, indent=1)
@@ -166,6 +170,19 @@ def save_checkpoint(model, directory, epoch, history_rows=(), *, keep=2) -> str:
     fsync_dir(directory)
     _prune(directory, epoch, keep)
     return model_path
+
+
+def _optimizer_record(model, settings=None):
+    """The class name and settings of *model*'s optimizer (None when uncompiled)."""
+    opt = getattr(model, "optimizer", None)
+    if opt is None:
+        return None
+    if settings is None:
+        try:
+            settings = opt.get_config()
+        except Exception:  # an optimizer without a serialisable config
+            settings = {}
+    return {"class": type(opt).__name__, "config": settings}
 
 
 def _listed_epochs(directory) -> list[int]:
@@ -205,6 +222,8 @@ class Checkpoint:
         history_rows: the stored history rows (list of dicts).
         path: the ``.keras`` file (architecture, weights, optimizer state).
         rng: the stored SeedGenerator states by key.
+        optimizer: ``{"class": name, "config": settings}`` of the optimizer
+            it was saved with (None in checkpoints written before this field).
         skipped: why newer checkpoints in the folder were not used (sentences).
 
     Example:
@@ -221,6 +240,7 @@ class Checkpoint:
         self.epoch = int(meta["epoch"])
         self.history_rows = list(meta.get("history_rows") or [])
         self.rng = dict(meta.get("rng") or {})
+        self.optimizer = meta.get("optimizer")
         self.skipped = list(skipped)
 
     def load_model(self, **kwargs):
@@ -347,15 +367,41 @@ def load_checkpoint(directory):
         >>> load_checkpoint(tempfile.mkdtemp()) is None
         True
     """
+    return scan_checkpoints(directory)[0]
+
+
+def scan_checkpoints(directory):
+    """``(checkpoint, damaged)``: what :func:`load_checkpoint` uses, and what it passed over.
+
+    *damaged* lists ``(epoch, reason)`` for each checkpoint newer than the
+    one returned (all of them when none is complete) that is missing a
+    file, truncated or unreadable; epoch None stands for an unreadable
+    ``latest`` pointer.
+
+    Args:
+        directory: the folder :class:`CheckpointCallback` wrote into.
+
+    Returns:
+        A :class:`Checkpoint` or None, and a list of ``(epoch, reason)``.
+
+    Example:
+        >>> import os, tempfile
+        >>> from dl_notebook.train.checkpoint import scan_checkpoints
+        >>> folder = tempfile.mkdtemp()
+        >>> with open(os.path.join(folder, "epoch-0003.json"), "w") as f:
+        ...     _ = f.write("{")
+        >>> scan_checkpoints(folder)
+        (None, [(3, 'epoch-0003 cannot be read (JSONDecodeError)')])
+    """
     directory = os.fspath(directory)
     if not os.path.isdir(directory):
         if os.path.exists(directory):
             raise InvalidArgumentError(
                 f"checkpoint_dir {directory!r} is a file; give a folder for the checkpoints."
             )
-        return None
+        return None, []
     epochs = _listed_epochs(directory)
-    skipped = []
+    damaged = []
     try:
         with open(os.path.join(directory, LATEST), encoding="utf-8") as f:
             committed = int(json.load(f)["epoch"])
@@ -363,11 +409,11 @@ def load_checkpoint(directory):
     except FileNotFoundError:
         pass
     except (OSError, ValueError, KeyError, TypeError):
-        skipped.append("the 'latest' pointer cannot be read")
+        damaged.append((None, "the 'latest' pointer cannot be read"))
     for epoch in epochs:
         ckpt, reason = _read_checkpoint(directory, epoch)
         if ckpt is not None:
-            ckpt.skipped = skipped
-            return ckpt
-        skipped.append(reason)
-    return None
+            ckpt.skipped = [why for _, why in damaged]
+            return ckpt, damaged
+        damaged.append((epoch, reason))
+    return None, damaged

@@ -45,7 +45,9 @@ import numpy as np
 
 from .._keras import keras
 from ..errors import DLError, InvalidArgumentError
-from ._fit_data import FitData, infer_loss
+from . import _resume
+from ._compile import compile_or_reuse
+from ._fit_data import FitData, infer_loss, warn_if_prescaled
 from ._run_callbacks import BestWeights, Guard, Recorder
 from .history import TrainingHistory
 from .optimizer import Optimizer
@@ -281,6 +283,9 @@ def _prepare(net, hist, data, valid_data, epochs, batch_size, solver, lr_schedul
     if loss is None and valid is not None and valid.labels is not None:
         infer_loss(net, valid)  # the same label checks for the validation data
     loss, metrics = infer_loss(net, train, loss, metrics)
+    warn_if_prescaled(net, train, hist.notes)
+    if checkpoint_dir is not None:
+        _resume.check_folder(checkpoint_dir)  # a file or an unwritable place fails now
 
     keras_opt = _keras_optimizer(solver, lr_scheduler, keras_optimizer)
 
@@ -289,7 +294,15 @@ def _prepare(net, hist, data, valid_data, epochs, batch_size, solver, lr_schedul
         if strategy is not None:  # a Keras optimizer belongs to the strategy it was made in
             opt_ = (type(keras_opt).from_config(keras_opt.get_config())
                     if keras_optimizer is not None else _keras_optimizer(solver, lr_scheduler, None))
-        model.compile(optimizer=opt_, loss=loss, metrics=list(metrics))
+        if strategy is not None:
+            model.compile(optimizer=opt_, loss=loss, metrics=list(metrics))
+            return
+        # The same settings as the last fit: keep the traced training function (each
+        # compile leaves a trace behind) and start from a reset optimizer.
+        run_settings = None if opt is None else (
+            opt.reg_l1, opt.reg_l2, opt.freeze_layers_to, tuple(opt.freeze_layers))
+        compile_or_reuse(model, opt_, loss, metrics, extra=run_settings,
+                         reuse=keras_optimizer is None)
 
     if strategy is None:
         model = net.to_keras()
@@ -301,19 +314,36 @@ def _prepare(net, hist, data, valid_data, epochs, batch_size, solver, lr_schedul
         layer.trainable = False
     penalties = _regularize(model, opt)
 
+    def undo():
+        for variable, previous in penalties:
+            variable.regularizer = previous
+        for layer in frozen:
+            layer.trainable = True
+
+    try:
+        return _callbacks_and_run(net, hist, model, opt, train, valid, epochs, batch_size,
+                                  callbacks, live, checkpoint_dir, resume, seed, strategy,
+                                  stop_event, undo)
+    except BaseException:
+        undo()
+        raise
+
+
+def _callbacks_and_run(net, hist, model, opt, train, valid, epochs, batch_size, callbacks,
+                       live, checkpoint_dir, resume, seed, strategy, stop_event, undo):
+    """Resume, gather the callbacks and return the function that trains."""
+    k = keras()
     initial_epoch = 0
     recorder = Recorder(hist)
     saving = []
     if checkpoint_dir is not None:
-        ckpt = _module("checkpoint", "checkpoint_dir=")
+        given = _resume.settings(model.optimizer)  # before a checkpoint changes the rate
         if resume:
-            found = ckpt.load_checkpoint(checkpoint_dir)
-            if found is not None:
-                found.restore_into(model)
-                initial_epoch = found.epoch
-                hist._replace_rows(found.history_rows)
+            initial_epoch, rows = _resume.resume(model, checkpoint_dir, hist.notes)
+            if rows is not None:
+                hist._replace_rows(rows)
         saving.append(_module("checkpoint_callback", "checkpoint_dir=").CheckpointCallback(
-            checkpoint_dir, history_rows=lambda: hist.rows))
+            checkpoint_dir, history_rows=lambda: hist.rows, settings=given))
     user = list(callbacks or [])
     steps = train.batches_per_epoch(batch_size)
     progress = make_live_callback(live, epochs=epochs, steps_per_epoch=steps,
@@ -341,10 +371,7 @@ def _prepare(net, hist, data, valid_data, epochs, batch_size, solver, lr_schedul
     kwargs["shuffle"] = train.kind == "arrays" and seeds is None
 
     def finish():
-        for variable, previous in penalties:
-            variable.regularizer = previous
-        for layer in frozen:
-            layer.trainable = True
+        undo()
         if not guard.restore(model) and best is not None and not hist.interrupted:
             best.restore(model)
         if strategy is not None:

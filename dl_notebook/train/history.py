@@ -27,7 +27,10 @@ class TrainingHistory:
     that a Stop button, an interrupt, a non-finite loss or early stopping
     ended says so in :attr:`status` (a :class:`~dl_notebook.train.RunStatus`)
     and, in words, in :attr:`stop_reason`; :attr:`interrupted` is True after
-    an interrupt (the weights trained so far are kept).
+    an interrupt (the weights trained so far are kept). :attr:`notes`
+    holds, as sentences, what the run announced before training (an older
+    checkpoint resumed, solver settings that changed on resume, data that
+    looks already scaled); each was also given as a ``UserWarning``.
 
     When training runs in a background thread (inside a notebook kernel),
     :attr:`running` is True until it ends; :meth:`wait` blocks until then
@@ -56,6 +59,7 @@ class TrainingHistory:
         self.stop_reason = None
         self.interrupted = False
         self.error = None
+        self.notes = []  # what the run announced before training (resume fallbacks, data range)
         self._ended_as = None  # the RunStatus the run ended with, once known
 
     # -- recording (training thread) ----------------------------------------------
