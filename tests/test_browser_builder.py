@@ -1,4 +1,8 @@
-"""The Model builder dashboard in Voila, in a real Chromium: adding a layer through the form changes the DAG."""
+"""The Model builder dashboard in Voila, in a real Chromium: adding a layer through the form changes the DAG.
+
+A layer goes before the output layer by default, and the drawing's pane shows the whole
+network (its last box is visible, not cut off by the form beside it).
+"""
 
 from __future__ import annotations
 
@@ -33,9 +37,27 @@ def test_adding_a_layer_through_the_form_changes_the_dag(voila_server, page, tmp
         added.wait_for(state="visible", timeout=EDIT_TIMEOUT_MS)
         assert page.locator(NODES).count() == n_before + 1
         status = page.locator(".dln-builder-status").inner_text()
-        assert "Added extra_drop (Dropout) at the end." in status
+        assert "Added extra_drop (Dropout) before output1." in status  # the default place
         code = page.locator("textarea.dln-builder-code-dl").input_value()
-        assert "extra_drop" in code
+        assert code.splitlines()[-3:-1] == ["dense 84 relu", "extra_drop: dropout 0.5"], code
+        tops = {name: page.locator(f'{NODES}[data-name="{name}"]').bounding_box()["y"]
+                for name in ("fc2", "extra_drop", "output1")}
+        assert tops["fc2"] < tops["extra_drop"] < tops["output1"]
+
+        # The pane shows the whole network: nothing hidden in it, the output box on top.
+        seen = page.evaluate(
+            """() => {
+                const pane = document.querySelector('.dln-builder-dag');
+                const out = pane.querySelector('svg g.node[data-name="output1"]');
+                out.scrollIntoView({block: 'center'});
+                const r = out.getBoundingClientRect(), p = pane.getBoundingClientRect();
+                const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height - 3);
+                return {hidden: pane.scrollHeight - pane.clientHeight, inside: r.bottom <= p.bottom,
+                        hit: hit && hit.closest('g.node') ? hit.closest('g.node').dataset.name
+                                                          : null};
+            }"""
+        )
+        assert seen["hidden"] <= 1 and seen["inside"] and seen["hit"] == "output1", seen
 
         # A click on a box selects that layer in the kernel, which highlights it and the list.
         page.locator(f'{NODES}[data-name="conv2"]').click()
@@ -99,7 +121,8 @@ def test_starting_from_a_ready_network_replaces_the_drawing(voila_server, page, 
             timeout=EDIT_TIMEOUT_MS,
         )
 
-        # It is edited like any network: a layer added at the end shows in drawing and code.
+        # It is edited like any network: a layer added (before the output layer, the default)
+        # shows in drawing and code.
         page.locator(".dln-builder-type select").select_option("Dropout")
         page.locator(".dln-builder-name input").fill("extra_drop")
         page.locator(".dln-builder-name input").press("Tab")
@@ -107,7 +130,8 @@ def test_starting_from_a_ready_network_replaces_the_drawing(voila_server, page, 
         page.locator(f'{NODES}[data-name="extra_drop"]').wait_for(state="visible",
                                                                     timeout=EDIT_TIMEOUT_MS)
         code = page.locator("textarea.dln-builder-code-dl").input_value()
-        assert code.splitlines()[1:] == ["extra_drop: dropout 0.5"], code
+        assert code.splitlines()[-2:] == ["extra_drop: dropout 0.5",
+                                          "predictions: output 5 softmax"], code
     finally:
         page.screenshot(path=str(screenshot), full_page=True)
     assert page.errors == [], f"page errors: {page.errors} (see {screenshot})"

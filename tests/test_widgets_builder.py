@@ -135,6 +135,7 @@ def test_remove_reconnects_and_redraws(builder):
 
 def test_move_up_and_down_switch_neighbours(builder):
     builder.layer_type.value = "BN"
+    builder.where.value = "end"
     builder.add_button.click()  # bn1 after output1
     builder.layers.value = "bn1"
     builder.up_button.click()
@@ -146,6 +147,32 @@ def test_move_up_and_down_switch_neighbours(builder):
     assert builder.network.layer_names[-2:] == ["output1", "bn1"]
     assert ("output1", "bn1") in builder.network.edges
     assert builder.version == 3
+
+
+def test_a_layer_goes_before_the_output_layer_by_default(builder):
+    assert builder.where.value == "output" and builder.anchor.layout.display == "none"
+    builder.layer_type.value = "Dropout"
+    builder.add_button.click()
+    net = builder.network
+    assert net.layer_names[-2:] == ["dropout1", "output1"]
+    assert ("fc1", "dropout1") in net.edges and ("dropout1", "output1") in net.edges
+    assert builder.message == "Added dropout1 (Dropout) before output1."
+    assert net.output_names == ["output1"] and net["output1"].output_shape == (None, 10)
+    # a convolution on a network whose last hidden layer still has rows and columns
+    conv_net = dn.Sequential(name="c", layers=[
+        dn.layers.InputLayer(shape=(8, 8, 1), name="input1"),
+        dn.layers.Conv2d(4, 3, name="conv1"),
+        dn.layers.OutputLayer(3, name="output1")])
+    builder.network = conv_net
+    builder.layer_type.value = "Conv2d"
+    builder.add_button.click()
+    assert builder.message_kind == "ok", builder.message
+    assert conv_net.layer_names == ["input1", "conv1", "conv2", "output1"]
+    # no output layer yet: at the end
+    builder.network = dn.Sequential(name="n", layers=[dn.layers.InputLayer(shape=(4,))])
+    builder.layer_type.value = "Dense"
+    builder.add_button.click()
+    assert builder.message.endswith("at the end.") and builder.network.layer_names[-1] == "fc1"
 
 
 def test_rename_and_insert_before(builder):

@@ -112,6 +112,15 @@ def test_settings_errors_land_in_the_status_line(app):
         app.valid_rate.value, app.test_rate.value = 10, 20
 
 
+def test_the_page_has_one_stop_button_the_apps(app):
+    """The live chart inside the app draws no Stop of its own; the app's Stop reaches it."""
+    assert app.live.chart.stop_button is False and app.stop_button.description == "Stop"
+    buttons = [w for w in app.widget.children if hasattr(w, "children")]
+    stops = [b for box in buttons for b in box.children
+             if getattr(b, "description", None) == "Stop"]
+    assert stops == [app.stop_button]
+
+
 def test_one_line_messages_have_no_traceback():
     assert one_line(InvalidArgumentError("Give a folder.")) == "Give a folder."
     assert one_line(RuntimeError("boom\n  at line 3")) == "RuntimeError: boom at line 3"

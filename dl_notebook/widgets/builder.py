@@ -3,7 +3,8 @@
 :class:`ModelBuilder` is a widget over a :class:`~dl_notebook.Network`. It can start
 from a ready network (an image classifier of ``dn.applications`` that takes its
 input shape, which replaces the network being edited). Its form adds
-a layer of a chosen type at the end, after or before a layer; the selected layer
+a layer of a chosen type before the output layer (the default: in a chain, after the
+last layer that is not an output), at the end, or after or before a layer; the selected layer
 (picked in the list or by a click on its box in the drawing) can be removed, moved
 up or down, or renamed. Every action is one call of the network's editing API
 (``add``, ``insert``, ``remove``, ``switch``, ``rename``): a failed edit leaves the
@@ -19,15 +20,20 @@ from __future__ import annotations
 
 import html
 import inspect
-from pathlib import Path
 
-import anywidget
 import ipywidgets
 import traitlets
 
 from dl_notebook.errors import DLError, InvalidArgumentError
 from dl_notebook.model import Network, Sequential
-from dl_notebook.model.layers.core import InputLayer
+from dl_notebook.model.layers.core import InputLayer, OutputLayer
+from dl_notebook.widgets._builder_views import (
+    DagPane,
+    code_box,
+    code_texts,
+    layer_shape,
+    summary_html,
+)
 from dl_notebook.widgets._layer_form import (
     MERGES,
     STYLE,
@@ -41,26 +47,7 @@ from dl_notebook.widgets._ready_start import ReadyStartForm
 
 __all__ = ["ModelBuilder"]
 
-_HERE = Path(__file__).resolve().parent
 EXPAND_UP_TO = 40  # larger networks are drawn with their repeated blocks grouped
-
-
-class _DagPane(anywidget.AnyWidget):
-    """The drawing: inline SVG; a click on a layer's box selects that layer."""
-
-    _esm = (_HERE / "_builder.js").read_text(encoding="utf-8")
-    _css = (_HERE / "_builder.css").read_text(encoding="utf-8")
-    svg = traitlets.Unicode("", help="The network drawn as SVG markup.").tag(sync=True)
-    selected = traitlets.Unicode(
-        None, allow_none=True, help="Name of the selected layer (a click on its box sets it)."
-    ).tag(sync=True)
-
-
-def _shape(spec) -> str:
-    shape = spec.output_shape
-    if shape and isinstance(shape[0], (tuple, list)):
-        shape = shape[0]
-    return str(tuple(shape[1:])) if shape else "?"
 
 
 class ModelBuilder(ipywidgets.VBox):
@@ -81,6 +68,10 @@ class ModelBuilder(ipywidgets.VBox):
         >>> builder.add_button.click()
         >>> builder.network.layer_names, builder.message
         (['input1', 'flatten1'], 'Added flatten1 (Flatten) at the end.')
+        >>> builder.layer_type.value = "OutputLayer"; builder.add_button.click()
+        >>> builder.layer_type.value = "Dense"; builder.add_button.click()
+        >>> builder.network.layer_names, builder.message
+        (['input1', 'flatten1', 'fc1', 'output1'], 'Added fc1 (Dense) before output1.')
     """
 
     version = traitlets.Int(0, help="Number of successful edits; observe it to follow them.")
@@ -155,9 +146,11 @@ class ModelBuilder(ipywidgets.VBox):
         self.layer_name = ipywidgets.Text(description="Name", placeholder="automatic",
                                           style=STYLE)
         self.layer_name.add_class("dln-builder-name")
-        self.where = ipywidgets.ToggleButtons(
-            options=[("at the end", "end"), ("after", "after"), ("before", "before")],
-            description="Place", style={"description_width": "92px", "button_width": "78px"})
+        self.where = ipywidgets.Dropdown(  # the output layer: at the end when there is none
+            options=[("before the output layer", "output"), ("at the end", "end"),
+                     ("after a layer", "after"), ("before a layer", "before")],
+            value="output", description="Place", style=STYLE)
+        self.where.add_class("dln-builder-where")
         self.anchor = ipywidgets.Dropdown(description="Layer", style=STYLE)
         self.join = ipywidgets.SelectMultiple(description="Inputs", rows=5, style=STYLE)
         self.add_button = ipywidgets.Button(description="Add layer", button_style="primary",
@@ -188,7 +181,7 @@ class ModelBuilder(ipywidgets.VBox):
         self.summary.add_class("dln-builder-summary")
         self.status = ipywidgets.HTML()
         self.status.add_class("dln-builder-status")
-        self.dag = _DagPane()
+        self.dag = DagPane()
         self.dag.observe(self._on_dag_click, "selected")
         self.expand_all = ipywidgets.Checkbox(description="Draw every layer", indent=False)
         self.expand_all.add_class("dln-builder-expand")
@@ -227,7 +220,7 @@ class ModelBuilder(ipywidgets.VBox):
         self._on_where()
 
     def _on_where(self, _=None):
-        hidden = self.where.value == "end" or self.layer_type.value in MERGES
+        hidden = self.where.value in ("end", "output") or self.layer_type.value in MERGES
         self.anchor.layout.display = "none" if hidden else "flex"
 
     def _on_select(self, change):
@@ -255,9 +248,13 @@ class ModelBuilder(ipywidgets.VBox):
                     )
                 self._net.add(spec, inputs=list(self.join.value))
                 place = f"joining {', '.join(self.join.value)}"
-            elif where == "end":
+            elif where == "end" or (where == "output" and self._output_layer() is None):
                 self._net.add(spec)
                 place = "at the end"
+            elif where == "output":
+                output = self._output_layer()
+                self._net.insert(spec, before=output)
+                place = f"before {output}"
             else:
                 if self.anchor.value is None:
                     raise InvalidArgumentError(
@@ -321,6 +318,13 @@ class ModelBuilder(ipywidgets.VBox):
             )
         return name
 
+    def _output_layer(self):
+        """The network's one output layer when it is an OutputLayer, else None."""
+        outputs = self._net.output_names
+        if len(outputs) == 1 and isinstance(self._net[outputs[0]], OutputLayer):
+            return outputs[0]
+        return None
+
     def _classes_guess(self) -> int:
         outputs = [self._net[n].output_shape for n in self._net.output_names]
         shape = outputs[0] if len(outputs) == 1 else None
@@ -367,43 +371,18 @@ class ModelBuilder(ipywidgets.VBox):
         self.anchor.value = keep
         self.join.options = names
         self.join.value = (keep,) if keep is not None else ()
-        self.layers.options = [(f"{s.name} · {s.type_name} · {_shape(s)}", s.name) for s in net]
+        self.layers.options = [(f"{s.name} · {s.type_name} · {layer_shape(s)}", s.name)
+                               for s in net]
         self.layers.value = keep
         self._draw()
         self.dag.selected = keep
-        self.summary.value = self._summary_html()
-        self.cell_text, self.python_text = self._code()
-        self.cell_view.value = _code_box(self.cell_text, "dl")
-        self.python_view.value = _code_box(self.python_text, "python")
+        self.summary.value = summary_html(net)
+        self.cell_text, self.python_text = code_texts(net)
+        self.cell_view.value = code_box(self.cell_text, "dl")
+        self.python_view.value = code_box(self.python_text, "python")
 
     def _draw(self, _=None):
         big = len(self._net) > EXPAND_UP_TO
         self.expand_all.layout.display = "flex" if big else "none"
         expand = self.expand_all.value or not big
         self.dag.svg = self._net.plot_network(expand=expand).svg if len(self._net) else ""
-
-    def _summary_html(self) -> str:
-        net = self._net
-        if not len(net):
-            return "<i>The network has no layers yet: add an InputLayer.</i>"
-        ins = ", ".join(_shape(net[n]) for n in net.input_names)
-        outs = ", ".join(_shape(net[n]) for n in net.output_names)
-        return (f"<b>{html.escape(net.name)}</b>: {len(net)} layers, "
-                f"{net.count_params():,} parameters; input {ins} → output {outs}")
-
-    def _code(self) -> tuple[str, str]:
-        from dl_notebook.magics.codegen import dl_cell, python_code
-
-        texts = []
-        for make in (dl_cell, python_code):
-            try:
-                texts.append(make(self._net))
-            except DLError as err:
-                texts.append(f"# {err}")
-        return tuple(texts)
-
-
-def _code_box(text: str, kind: str) -> str:
-    rows = min(max(text.count("\n") + 2, 4), 24)
-    return (f'<textarea class="dln-builder-code dln-builder-code-{kind}" readonly '
-            f'spellcheck="false" rows="{rows}">{html.escape(text)}</textarea>')
