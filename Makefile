@@ -7,11 +7,19 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+comma := ,
+# One stamp per set of extras: `make demo` installs only the dashboards' extra (voila); `make
+# test` (or `make bench`, `make lint`) afterwards still installs the test and bench extras.
 EXTRAS ?= test,bench
+DEMO_EXTRAS := voila
+STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
+DEMO_STAMP := $(VENV)/.installed-$(subst $(comma),-,$(DEMO_EXTRAS))
 PORT ?= 8866
 DASHBOARD := notebooks/dashboards/train_inspect.ipynb
-VOILA := $(VENV)/bin/voila --no-browser --port=$(PORT) --Voila.ip=127.0.0.1 --Voila.port_retries=0
+# Voila's settings for `make demo` and `make workshop` (idle kernels of closed pages are
+# culled; tests/test_serving.py reads the same file): jupyter_config/voila.json.
+VOILA := JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter_config$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	$(VENV)/bin/voila --no-browser --port=$(PORT) --Voila.ip=127.0.0.1 --Voila.port_retries=0
 PYTEST_ARGS ?=
 # Test files run in parallel worker processes, each file whole in one worker (2 cores: 2).
 PYTEST_WORKERS ?= 2
@@ -32,15 +40,16 @@ help:
 
 venv .venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# $(VENV)/.installed-a-b: dl_notebook[a,b] installed (editable) into $(VENV).
+$(VENV)/.installed-%: pyproject.toml
 	@if [ ! -x $(PY) ]; then \
 		echo "Creating $(VENV) with $(PYTHON)"; \
 		$(PYTHON) -m venv $(VENV) || { echo "Could not create $(VENV): on Debian install python3-venv (apt-get install -y python3-venv)." >&2; exit 1; }; \
+		echo "Upgrading pip in $(VENV)"; \
+		$(PY) -m pip install --progress-bar off --upgrade pip 2>&1 | $(QUIET_PIP); \
 	fi
-	@echo "Upgrading pip in $(VENV)"
-	@$(PY) -m pip install --progress-bar off --upgrade pip 2>&1 | $(QUIET_PIP)
-	@echo "Installing dl_notebook[$(EXTRAS)] into $(VENV) (about a minute on a fresh environment)"
-	@$(PY) -m pip install --progress-bar off -e ".[$(EXTRAS)]" 2>&1 | $(QUIET_PIP)
+	@echo "Installing dl_notebook[$(subst -,$(comma),$*)] into $(VENV) (TensorFlow is most of it: a first install downloads about 700 MB)"
+	@$(PY) -m pip install --progress-bar off -e ".[$(subst -,$(comma),$*)]" 2>&1 | $(QUIET_PIP)
 	@touch $@
 
 test: $(STAMP)
@@ -49,19 +58,20 @@ test: $(STAMP)
 	scripts/check-frontend.sh
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	PYTHON=$(PY) scripts/prepare-demo.sh
 	@echo
 	@echo "  dl_notebook 'Train and inspect' dashboard:  http://127.0.0.1:$(PORT)/"
-	@echo "  (datasets are read from $(CURDIR)/data; Ctrl-C stops the server)"
+	@echo "  (datasets are read from $(CURDIR)/data; the kernel of a closed page stops after 3 idle"
+	@echo "  minutes; Ctrl-C stops the server)"
 	@echo
 	DL_NOTEBOOK_DATA_ROOT="$(CURDIR)/data" $(VOILA) $(DASHBOARD)
 
-workshop: $(STAMP)
+workshop: $(DEMO_STAMP)
 	PYTHON=$(PY) scripts/prepare-demo.sh
 	@echo
 	@echo "  dl_notebook workshop dashboard:  http://127.0.0.1:$(PORT)/"
-	@echo "  (Ctrl-C stops the server)"
+	@echo "  (the kernel of a closed page stops after 3 idle minutes; Ctrl-C stops the server)"
 	@echo
 	$(VOILA) notebooks/workshop.ipynb
 
