@@ -1,4 +1,7 @@
-"""dn.applications: LeNet5 and SmallCNN are editable networks with the expected shapes; LeNet5 learns."""
+"""dn.applications: LeNet5 and SmallCNN are editable networks with the expected shapes; LeNet5 learns.
+
+The dashboards' networks learning with their recipes: tests/test_defaults_learn.py.
+"""
 
 from __future__ import annotations
 
@@ -65,33 +68,48 @@ def test_small_cnn_shapes_and_params():
     assert isinstance(net, dn.Sequential) and net.name == "small_cnn"
     assert net["conv1"].output_shape == (None, 20, 24, 16)
     assert net["pool2"].output_shape == (None, 5, 6, 32)
-    assert net["gap1"].output_shape == (None, 32)
+    assert net["pool3"].output_shape == (None, 3, 3, 64)
+    assert net["gap1"].output_shape == (None, 64)
     assert net["output1"].output_shape == (None, 3)
-    expected = (conv_params(3, 3, 16) + conv_params(3, 16, 32) + dense_params(32, 64)
+    bn = 4 * (16 + 32 + 64)  # gamma, beta, moving mean and variance per channel
+    expected = (conv_params(3, 3, 16) + conv_params(3, 16, 32) + conv_params(3, 32, 64) + bn
                 + dense_params(64, 3))
     assert net.count_params() == expected
+    keras_bn = net.to_keras().get_layer("bn1")
+    assert keras_bn.momentum == 0.9 and net["conv1"].act is None
+
+
+def test_small_cnn_options():
+    plain = dn.applications.SmallCNN(n_classes=3, input_shape=(16, 16, 1), filters=(8, 16),
+                                     batch_norm=False, dense=32)
+    assert plain.layer_names == ["input1", "conv1", "pool1", "conv2", "pool2", "gap1", "fc1",
+                                 "output1"]
+    assert plain["conv1"].act == "relu"
+    with pytest.raises(InvalidArgumentError, match="batch_norm"):
+        dn.applications.SmallCNN(batch_norm="yes")
 
 
 def test_each_call_builds_a_new_network():
     a = dn.applications.SmallCNN(10, (16, 16, 1))
     b = dn.applications.SmallCNN(10, (16, 16, 1))
-    a.remove("fc1")
-    assert "fc1" not in a.layer_names and "fc1" in b.layer_names
+    a.remove("bn1")
+    assert "bn1" not in a.layer_names and "bn1" in b.layer_names
 
 
 @pytest.mark.parametrize("build", [dn.applications.LeNet5, dn.applications.SmallCNN])
 def test_networks_are_editable(build):
     net = build(n_classes=4, input_shape=(16, 16, 1))
     before = net.count_params()
-    net.insert(dn.layers.BN(name="bn1"), after="conv1")
-    assert net.layer_names[:3] == ["input1", "conv1", "bn1"]
-    assert net["bn1"].inputs == ["conv1"] and net["pool1"].inputs == ["bn1"]
+    reader = net.consumers("conv1")[0]
+    net.insert(dn.layers.BN(name="extra_bn"), after="conv1")
+    assert net.layer_names[:3] == ["input1", "conv1", "extra_bn"]
+    assert net["extra_bn"].inputs == ["conv1"] and net[reader].inputs == ["extra_bn"]
     # gamma, beta, moving mean and moving variance per channel of conv1
     assert net.count_params() == before + 4 * net["conv1"].n_filters
     model = net.to_keras()
-    assert "bn1" in [layer.name for layer in model.layers]
+    assert "extra_bn" in [layer.name for layer in model.layers]
     assert model.count_params() == net.count_params()
-    net.remove("bn1")
+    net.remove("extra_bn")
     assert net.count_params() == before
 
 
@@ -101,7 +119,7 @@ def test_networks_train_a_step(build):
     x = rng.uniform(0, 255, size=(16, 16, 16, 1)).astype("float32")
     y = np.arange(16) % 4
     net = build(n_classes=4, input_shape=(16, 16, 1))
-    net.insert(dn.layers.BN(name="bn1"), after="conv1")
+    net.insert(dn.layers.BN(name="extra_bn"), after="conv1")
     before = [w.copy() for w in net["conv1"].get_weights()]
     hist = net.fit((x, y), epochs=1, batch_size=8, live=False, seed=0, background=False)
     assert len(hist.frame) == 1 and np.isfinite(hist.frame["loss"].iloc[0])

@@ -6,6 +6,12 @@ dashboard's architecture list and the model builder's "start from" list all
 read this registry, so a new architecture is one decorated function in one
 file of this package.
 
+A network that gives a :class:`Recipe` is one the teaching dashboards offer
+(:func:`dashboard_choices`), and the recipe is how they train it by
+default: ``tests/test_defaults_learn.py`` trains each such network with its
+recipe on the bundled digits and holds it to 90 % test accuracy. The rest
+of the zoo stays available from Python and ``%%dl model NAME --from KEY``.
+
 Example:
     >>> import dl_notebook as dn
     >>> from dl_notebook.applications import catalog
@@ -21,9 +27,59 @@ from dataclasses import dataclass
 
 from ..errors import InvalidArgumentError
 
-__all__ = ["Application", "application", "catalog", "find", "fitting"]
+__all__ = ["Application", "Recipe", "application", "catalog", "dashboard_choices", "find",
+           "fitting"]
 
 TASKS = ("image", "text", "sequence", "tabular", "autoencoder")
+SOLVERS = ("adam", "sgd", "momentum", "rmsprop")  # the solvers a dashboard offers
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a teaching dashboard trains a network by default, on images of ``image_size``.
+
+    A network registered with a recipe learns the bundled digits to at least
+    90 % test accuracy with it (``tests/test_defaults_learn.py``).
+
+    Attributes:
+        solver: ``"adam"``, ``"sgd"``, ``"momentum"`` or ``"rmsprop"``.
+        learning_rate: the solver's learning rate.
+        epochs: passes over the training split.
+        batch_size: images per batch.
+        image_size: the image side, in pixels, the recipe was measured at.
+
+    Example:
+        >>> from dl_notebook.applications._zoo import Recipe
+        >>> Recipe(epochs=3).as_settings()
+        {'solver': 'adam', 'learning_rate': 0.001, 'epochs': 3, 'batch_size': 32}
+        >>> Recipe(solver="lbfgs")
+        Traceback (most recent call last):
+        dl_notebook.errors.InvalidArgumentError: Recipe: solver must be one of adam, sgd, momentum, rmsprop; got 'lbfgs'.
+    """
+
+    solver: str = "adam"
+    learning_rate: float = 1e-3
+    epochs: int = 5
+    batch_size: int = 32
+    image_size: int = 32
+
+    def __post_init__(self):
+        if self.solver not in SOLVERS:
+            raise InvalidArgumentError(
+                f"Recipe: solver must be one of {', '.join(SOLVERS)}; got {self.solver!r}.")
+        for field_name in ("epochs", "batch_size", "image_size"):
+            value = getattr(self, field_name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise InvalidArgumentError(
+                    f"Recipe: {field_name} must be a positive integer; got {value!r}.")
+        if not isinstance(self.learning_rate, (int, float)) or not self.learning_rate > 0:
+            raise InvalidArgumentError(
+                f"Recipe: learning_rate must be a positive number; got {self.learning_rate!r}.")
+
+    def as_settings(self) -> dict:
+        """The training settings, by the names of the dashboard's controls."""
+        return dict(solver=self.solver, learning_rate=self.learning_rate, epochs=self.epochs,
+                    batch_size=self.batch_size)
 
 
 @dataclass(frozen=True)
@@ -39,6 +95,8 @@ class Application:
         min_size: the smallest image side it takes (image models).
         native_shape: the input shape it was designed for (and Keras' weights use).
         keras_name: the ``keras.applications`` function with the same layers, if any.
+        recipe: how a teaching dashboard trains it (a :class:`Recipe`); None when
+            the dashboards do not offer it.
     """
 
     key: str
@@ -48,6 +106,7 @@ class Application:
     min_size: int | None = None
     native_shape: tuple | None = None
     keras_name: str | None = None
+    recipe: Recipe | None = None
 
     @property
     def summary(self) -> str:
@@ -65,15 +124,23 @@ class Application:
 _REGISTRY: dict[str, Application] = {}
 
 
-def application(key, *, title, task="image", min_size=None, native_shape=None, keras_name=None):
-    """Register the decorated builder function under *key* (see :class:`Application`)."""
+def application(key, *, title, task="image", min_size=None, native_shape=None, keras_name=None,
+                recipe=None):
+    """Register the decorated builder function under *key* (see :class:`Application`).
+
+    Give a *recipe* only with a test showing the network learns with it: the
+    dashboards then offer the network and train it that way by default.
+    """
     if task not in TASKS:
         raise InvalidArgumentError(f"application {key!r}: task must be one of {', '.join(TASKS)}.")
+    if recipe is not None and not isinstance(recipe, Recipe):
+        raise InvalidArgumentError(f"application {key!r}: recipe must be a Recipe; got "
+                                   f"{type(recipe).__name__}.")
 
     def register(function):
         _REGISTRY[key] = Application(key, function, title, task, min_size,
                                      None if native_shape is None else tuple(native_shape),
-                                     keras_name)
+                                     keras_name, recipe)
         function.application = _REGISTRY[key]
         return function
 
@@ -94,6 +161,22 @@ def fitting(input_shape, task="image") -> dict:
         True
     """
     return {k: a for k, a in catalog(task).items() if a.fits(input_shape)}
+
+
+def dashboard_choices(input_shape) -> dict:
+    """The image classifiers a teaching dashboard offers for images of *input_shape* ``(h, w, c)``.
+
+    Those registered with a :class:`Recipe` (their tested default training)
+    that take images of that size, by key.
+
+    Example:
+        >>> from dl_notebook.applications._zoo import dashboard_choices
+        >>> list(dashboard_choices((32, 32, 1)))
+        ['lenet5', 'small_cnn']
+        >>> dashboard_choices((32, 32, 1))["small_cnn"].recipe.epochs
+        5
+    """
+    return {k: a for k, a in fitting(input_shape).items() if a.recipe is not None}
 
 
 def find(key) -> Application:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from ..model import Sequential
 from ..model import layers as L
 from ._checks import check_image_shape, check_n_classes
-from ._zoo import application
+from ._zoo import Recipe, application
 
 __all__ = ["LeNet5"]
 
 
-@application("lenet5", title="LeNet-5", min_size=1, native_shape=(32, 32, 1))
+@application("lenet5", title="LeNet-5", min_size=1, native_shape=(32, 32, 1),
+             recipe=Recipe(solver="adam", learning_rate=1e-3, epochs=5, batch_size=32))
 def LeNet5(n_classes=10, input_shape=(32, 32, 1), name="lenet5", *, scale=1.0 / 255,
            padding="same"):
     """LeNet-5: two convolution + max-pooling stages and three fully connected layers.
