@@ -89,10 +89,12 @@ class LayerPlan:
             kwargs["name"] = self.name
         try:
             return cls(*self.values, **kwargs)
-        except (TypeError, ValueError) as err:
+        except Exception as err:  # whatever the layer raises (OSError for a missing file, …)
             first = (str(err).strip().splitlines() or [type(err).__name__])[0].rstrip(".")
+            if len(first) > 200:
+                first = first[:200] + "…"
             raise DLSyntaxError.at(cls_tok, f"keras.layers.{cls_tok.text} refused the "
-                                            f"arguments ({first})") from None
+                                            f"arguments ({type(err).__name__}: {first})") from None
 
 
 def _split_label(tokens: list[Token]):

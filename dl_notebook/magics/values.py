@@ -25,6 +25,26 @@ _INT_RE = re.compile(r"[+-]?[0-9]+\Z")
 _NUM_RE = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
 _DIGITS = re.compile(r"[0-9]+\Z")
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+_MAX_INT = 2**63 - 1  # what TensorFlow and NumPy hold in an int64
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 24 else f"{text[:12]}…{text[-4:]} ({len(text)} characters)"
+
+
+def _int(token: Token, text: str) -> int:
+    """*text* (digits, maybe signed) as an int, refused past int64 before Python converts it."""
+    if len(text.lstrip("+-").lstrip("0")) > 19 or abs(int(text)) > _MAX_INT:
+        raise DLSyntaxError.at(token, f"`{_shown(text)}` is too large; numbers go up to {_MAX_INT}")
+    return int(text)
+
+
+def _float(token: Token, text: str) -> float:
+    """*text* as a float, refused when it overflows to infinity (``1e999``)."""
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise DLSyntaxError.at(token, f"`{_shown(text)}` is too large for a number")
+    return value
 
 
 def value_of(token: Token) -> tuple[str, Token]:
@@ -36,8 +56,8 @@ def value_of(token: Token) -> tuple[str, Token]:
 def to_int(token: Token, what="a whole number", *, minimum=1) -> int:
     """The token as an integer of at least *minimum*."""
     if token.quoted or not _INT_RE.match(token.text):
-        raise DLSyntaxError.at(token, f"expected {what}, got `{token.text}`")
-    value = int(token.text)
+        raise DLSyntaxError.at(token, f"expected {what}, got `{_shown(token.text)}`")
+    value = _int(token, token.text)
     if minimum is not None and value < minimum:
         raise DLSyntaxError.at(token, f"expected {what} of at least {minimum}, got {value}")
     return value
@@ -49,19 +69,22 @@ def to_number(token: Token, what="a number") -> float | int:
     if not token.quoted and "/" in text:
         num, _, den = text.partition("/")
         if _NUM_RE.match(num) and _NUM_RE.match(den) and float(den) != 0:
-            return float(num) / float(den)
+            value = _float(token, num) / _float(token, den)
+            if value in (float("inf"), float("-inf")):
+                raise DLSyntaxError.at(token, f"`{_shown(text)}` is too large for a number")
+            return value
     if token.quoted or not _NUM_RE.match(text):
-        raise DLSyntaxError.at(token, f"expected {what}, got `{text}`")
-    return int(text) if _INT_RE.match(text) else float(text)
+        raise DLSyntaxError.at(token, f"expected {what}, got `{_shown(text)}`")
+    return _int(token, text) if _INT_RE.match(text) else _float(token, text)
 
 
 def to_size(token: Token, what="a size such as 3 or 3x3", *, dims=(1, 2)):
     """``3`` -> 3; ``3x5`` -> (3, 5); ``3x3`` -> 3 (equal sizes collapse to one)."""
     parts = token.text.lower().split("x")
-    if token.quoted or len(parts) not in dims or not all(_DIGITS.match(p) and int(p) > 0
+    if token.quoted or len(parts) not in dims or not all(_DIGITS.match(p) and p.strip("0")
                                                          for p in parts):
-        raise DLSyntaxError.at(token, f"expected {what}, got `{token.text}`")
-    sizes = tuple(int(p) for p in parts)
+        raise DLSyntaxError.at(token, f"expected {what}, got `{_shown(token.text)}`")
+    sizes = tuple(_int(token, p) for p in parts)
     return sizes[0] if len(set(sizes)) == 1 else sizes
 
 
@@ -70,12 +93,12 @@ def to_shape(token: Token, what="a shape such as 32x32x1", *, free="?") -> tuple
     parts = token.text.lower().split("x")
     out = []
     for part in parts:
-        if _DIGITS.match(part) and int(part) > 0:
-            out.append(int(part))
+        if _DIGITS.match(part) and part.strip("0"):
+            out.append(_int(token, part))
         elif free and part == free:
             out.append(None if free == "?" else -1)
         else:
-            raise DLSyntaxError.at(token, f"expected {what}, got `{token.text}`")
+            raise DLSyntaxError.at(token, f"expected {what}, got `{_shown(token.text)}`")
     return tuple(out)
 
 
@@ -111,11 +134,11 @@ def auto_value(token: Token):
     if low == "none":
         return None
     if _INT_RE.match(text):
-        return int(text)
+        return _int(token, text)
     if _NUM_RE.match(text):
-        return float(text)
+        return _float(token, text)
     if re.fullmatch(r"[0-9]+(x[0-9]+)+", low):
-        return tuple(int(p) for p in low.split("x"))
+        return tuple(_int(token, p) for p in low.split("x"))
     if "," in text:
         start, out = 0, []
         for part in text.split(","):

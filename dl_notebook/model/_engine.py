@@ -21,6 +21,7 @@ from contextlib import contextmanager
 
 from .._keras import keras
 from ..errors import DLError, NetworkEditError, ShapeError
+from . import memory
 from .layers.base import fmt_shape
 
 
@@ -40,6 +41,59 @@ def _call(spec, layers, tensors, in_shapes):
             f"check the layers before it."
         ) from err
     return out, trace
+
+
+def _keras_state():
+    """Where Keras keeps the variables made in a StatelessScope until they are allocated."""
+    try:
+        from keras.src.backend.common import global_state
+    except ImportError:  # another Keras layout: weights are allocated as they are made
+        return None
+    return global_state
+
+
+def _pending(state):
+    return state.get_global_attribute("uninitialized_variables", [], set_to_default=True)
+
+
+def _call_deferred(spec, layers, tensors, in_shapes):
+    """Call fresh *layers* with their weights deferred; allocate them only when they fit.
+
+    Inside a ``keras.StatelessScope`` Keras creates variables with their
+    shapes and initializers but no memory. Their size is checked against
+    :func:`memory.layer_budget` first: too large, and the edit is refused
+    before a byte is allocated; else they are initialized as Keras would
+    have done. A layer that cannot be built that way (it makes a variable
+    from a value) is made again and built the usual way.
+    """
+    state = _keras_state()
+    if state is None:
+        return layers, _call(spec, layers, tensors, in_shapes)
+    before = list(_pending(state))
+    known = {id(v) for v in before}
+    try:
+        with keras().StatelessScope(initialize_variables=False):
+            result = _call(spec, layers, tensors, in_shapes)
+    except ShapeError as err:
+        if "stateless scope" not in str(err.__cause__):
+            raise
+        result = None
+    finally:
+        new = [v for v in _pending(state) if id(v) not in known]
+        state.set_global_attribute("uninitialized_variables", before)
+    if result is None:  # the layer makes a variable from a value: build it the usual way
+        layers = spec.make_layers(in_shapes, True)
+        return layers, _call(spec, layers, tensors, in_shapes)
+    nbytes = memory.check_weights(spec._where(), new)
+    try:
+        for variable in new:
+            variable._deferred_initialize()
+    except Exception as err:  # MemoryError, TensorFlow's ResourceExhaustedError
+        raise NetworkEditError(
+            f"{spec._where()} could not allocate its {memory.fmt_bytes(nbytes)} of weights "
+            f"({type(err).__name__}); make it smaller or free memory."
+        ) from err
+    return layers, result
 
 
 def place(net, spec):
@@ -70,7 +124,7 @@ def place(net, spec):
     if result is None:
         frozen = spec._layers is not None and not spec.trainable
         layers = spec.make_layers(in_shapes, spec._layers is not None)
-        result = _call(spec, layers, tensors, in_shapes)
+        layers, result = _call_deferred(spec, layers, tensors, in_shapes)
         for layer in layers if frozen else []:
             layer.trainable = False
     out, trace = result
