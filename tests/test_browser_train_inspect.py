@@ -1,9 +1,13 @@
 """The *Train and inspect* dashboard (notebooks/dashboards/train_inspect.ipynb) in Voila and Chromium.
 
-One page load: the page renders without page errors; Train with two epochs draws them
-on the live chart and ends with the confusion matrix; a clicked cell shows that
-cell's images in the browser below it; the heatmap toggle overlays the thumbnails;
-a second run stopped mid-way stops with fewer epochs than asked. Screenshots go to
+One page load: the page renders without page errors and shows one Stop button; Train
+with two epochs draws them on the live chart (the fixed learning rate with one clean
+tick) and ends with the confusion matrix; a clicked cell shows that cell's images in
+the browser below it, each index on its own line under the image; "Correct" on an
+off-diagonal cell shows that true class's correct images; "All misclassified" shows
+every mistake across cells, and a class name narrows it; the heatmap toggle overlays
+the thumbnails and shows its colour scale; a second run stopped mid-way stops with
+fewer epochs than asked. Screenshots go to
 ``test-results/train_inspect/`` (ignored by git) and to the test's temporary folder.
 """
 
@@ -82,6 +86,26 @@ def set_control(page, css, value):
         box.press("Enter")
 
 
+def visible_stop_buttons(page):
+    return page.evaluate(
+        """() => [...document.querySelectorAll('button')]
+            .filter(b => b.offsetParent !== null && /^\\s*Stop/.test(b.textContent)).length"""
+    )
+
+
+def wait_for_browser(page, n_images, img_type):
+    page.wait_for_function(
+        """([n, type]) => {
+            const root = document.querySelector('.dln-train-inspect .dln-browser');
+            return root && +root.dataset.nImages === n && root.dataset.imgType === type
+                && root.dataset.busy === 'false'
+                && root.querySelectorAll('.dln-card').length === Math.min(n, 24);
+        }""",
+        arg=[n_images, img_type],
+        timeout=ACTION_TIMEOUT_MS,
+    )
+
+
 def browser_state(locator):
     return locator.evaluate(
         """root => ({
@@ -115,6 +139,7 @@ def test_voila_train_inspect_trains_stops_and_inspects(voila_server, jupyter_env
         shown = page.evaluate("() => document.body.innerText")  # visible text only
         assert "TrainInspectApp" not in shown and "import " not in shown  # no code visible
         assert page.get_by_text("Traceback").count() == 0
+        assert visible_stop_buttons(page) == 1  # the app's; the live chart's own is hidden
         shot("train-inspect-loaded")
 
         # Run 1: two epochs of LeNet-5 on 16x16 digits.
@@ -130,6 +155,11 @@ def test_voila_train_inspect_trains_stops_and_inspects(voila_server, jupyter_env
         assert drawn["status"] == "finished" and drawn["epoch"] == 2
         assert {"loss", "accuracy"} <= set(drawn["panels"])  # per-epoch panels drawn
         assert drawn["points"] >= 2 * 2  # loss and accuracy: at least one point per epoch
+        # Adam at a fixed 0.001: a flat line with one tick at its value, not 1.10e-3 … 0.95e-3
+        lr_ticks = page.locator('.dln-panel[data-panel="learning rate"]').get_attribute(
+            "data-y-ticks")
+        assert lr_ticks == "0.001", lr_ticks
+        assert visible_stop_buttons(page) == 1
 
         # The confusion matrix: click a non-empty cell; its images show below.
         page.locator(".dln-cm-cell").first.wait_for(state="visible", timeout=ACTION_TIMEOUT_MS)
@@ -154,7 +184,39 @@ def test_voila_train_inspect_trains_stops_and_inspects(voila_server, jupyter_env
         before = browser_state(browser)
         assert before["nImages"] == count and len(before["cards"]) == min(count, 24)
         assert all(c["true"] == str(t) and c["pred"] == str(p) for c in before["cards"])
+        # Each card's index is a line of its own under the image, never over it.
+        boxes = browser.locator(".dln-card").evaluate_all(
+            """cards => cards.map(card => {
+                const img = card.querySelector('img.dln-thumb').getBoundingClientRect();
+                const index = card.querySelector('.dln-card-index').getBoundingClientRect();
+                return [img.bottom, index.top, index.height, card.querySelector(
+                    '.dln-card-index').textContent];
+            })"""
+        )
+        assert all(top >= bottom and height > 0 and text.startswith("#")
+                   for bottom, top, height, text in boxes), boxes
         shot("train-inspect-cell")
+
+        # "Correct" on this off-diagonal cell: the correct images of its true class.
+        grid = {(a, b): n for a, b, n in cells}
+        browser.locator('.dln-br-seg-btn[data-value="C"]').click()
+        wait_for_browser(page, grid[t, t], "C")
+        assert all(c["true"] == c["pred"] == str(t) for c in browser_state(browser)["cards"])
+        marked = f"{t}," if t != p else f"{t},{t}"  # the row: its class name is marked
+        assert page.locator(".dln-cm").get_attribute("data-selected") == marked
+        # "All misclassified": every mistake, across cells; a predicted class narrows it.
+        wrong = sum(n for a, b, n in cells if a != b)
+        page.locator('.dln-cm-all-btn[data-value="M"]').click()
+        wait_for_browser(page, wrong, "M")
+        shown = browser_state(browser)["cards"]
+        assert all(c["true"] != c["pred"] for c in shown)
+        assert len({(c["true"], c["pred"]) for c in shown}) > 1  # more than one cell
+        shot("train-inspect-all-misclassified")
+        page.locator(f'.dln-cm-col[data-pred="{p}"]').click()
+        wait_for_browser(page, sum(n for a, b, n in cells if b == p and a != b), "M")
+        assert all(c["pred"] == str(p) != c["true"] for c in browser_state(browser)["cards"])
+        page.locator(f'.dln-cm-cell[data-true="{t}"][data-pred="{p}"]').click()
+        wait_for_browser(page, count, "A")
 
         # The heatmap toggle overlays Grad-CAM on the thumbnails.
         browser.get_by_role("button", name="Grad-CAM", exact=True).click()
@@ -170,6 +232,10 @@ def test_voila_train_inspect_trains_stops_and_inspects(voila_server, jupyter_env
         )
         after = browser_state(browser)
         assert all(a["src"] != b["src"] for a, b in zip(after["cards"], before["cards"]))
+        scale = browser.locator(".dln-br-scale")  # the colour scale of the overlay
+        assert scale.is_visible() and "low" in scale.inner_text() and "high" in scale.inner_text()
+        assert "linear-gradient" in scale.locator(".dln-br-scale-strip").evaluate(
+            "s => getComputedStyle(s).backgroundImage")
         shot("train-inspect-heatmap")
 
         # Run 2: Stop pressed mid-run stops it, with fewer epochs than asked.
