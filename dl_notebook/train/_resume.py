@@ -180,8 +180,8 @@ def resume(model, directory, notes=None):
         reasons = "; ".join(reason for _, reason in damaged)
         where = f" (moved to {moved})" if moved else ""
         if found is not None:
-            announce(f"Resuming from {_stem(found.epoch)} (epoch {found.epoch}), not from the "
-                     f"newest checkpoint: {reasons}{where}.", notes)
+            announce(f"Resuming from {_stem(found.epoch)} (epoch {found.epoch}), passing over "
+                     f"what is damaged: {reasons}{where}.", notes)
         else:
             announce(f"No usable checkpoint in {os.fspath(directory)!r} ({reasons}){where}; "
                      f"training starts from epoch 0.", notes)

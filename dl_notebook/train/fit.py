@@ -192,7 +192,10 @@ def fit(net, data, valid_data=None, epochs=10, batch_size=32, solver=None, lr_sc
     Args:
         net: the ``dn.Network`` to train (its weights are trained in place).
         data: a dl_notebook dataset, a batched ``tf.data.Dataset`` of
-            ``(inputs, labels)`` or an ``(x, y)`` pair of arrays.
+            ``(inputs, labels)`` or an ``(x, y)`` pair of arrays. Images go in
+            as the input layer expects them: pixel values 0..255 when it
+            rescales (``scale=1/255``, as in ``dn.applications.LeNet5``), else
+            already scaled; data within 0..1 for a rescaling input is warned of.
         valid_data: validation data in the same forms (``val_*`` columns).
         epochs, batch_size: DLPy ``max_epochs`` / ``mini_batch_size``.
         solver: a ``dn.solvers`` solver or its name (default Adam 1e-3).
@@ -202,8 +205,11 @@ def fit(net, data, valid_data=None, epochs=10, batch_size=32, solver=None, lr_sc
         callbacks: extra Keras callbacks.
         live: None (live view in a notebook kernel, text lines elsewhere),
             True, False (silent) or a Keras callback.
-        checkpoint_dir: save a checkpoint there at each epoch end.
-        resume: continue from the newest checkpoint in *checkpoint_dir*.
+        checkpoint_dir: save a checkpoint there at each epoch end whose
+            weights are all finite (a folder; checked before training).
+        resume: continue from the newest complete checkpoint in
+            *checkpoint_dir* with the solver settings given now (see
+            :mod:`dl_notebook.train._resume`; fallbacks are announced).
         seed: random seed; the same seed gives the same history.
         strategy: ``"mirrored"``, ``"multiworker"`` or a ``tf.distribute.Strategy``.
         loss, metrics: Keras loss and metrics instead of the inferred ones
