@@ -48,7 +48,7 @@ $(VENV)/.installed-%: pyproject.toml
 		echo "Upgrading pip in $(VENV)"; \
 		$(PY) -m pip install --progress-bar off --upgrade pip 2>&1 | $(QUIET_PIP); \
 	fi
-	@echo "Installing dl_notebook[$(subst -,$(comma),$*)] into $(VENV) (TensorFlow is most of it: a first install downloads about 700 MB)"
+	@echo "Installing dl_notebook[$(subst -,$(comma),$*)] into $(VENV) (a first install takes minutes: TensorFlow alone is 1.8 GB installed)"
 	@$(PY) -m pip install --progress-bar off -e ".[$(subst -,$(comma),$*)]" 2>&1 | $(QUIET_PIP)
 	@touch $@
 
