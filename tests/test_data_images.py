@@ -11,6 +11,7 @@ from PIL import Image
 
 import dl_notebook as dn
 from dl_notebook.data import ImageDataset
+from dl_notebook.data._unreadable import UnreadableImageWarning
 
 RGB = (200, 100, 50)
 GRAY_OF_RGB = 0.299 * RGB[0] + 0.587 * RGB[1] + 0.114 * RGB[2]
@@ -549,12 +550,14 @@ def test_a_file_damaged_after_loading_is_dropped_alone(tmp_path):
     data = bytearray((root / "a" / "3.png").read_bytes())
     data[45:60] = b"\x00" * 15  # inside the image data: the structure still looks whole
     (root / "a" / "3.png").write_bytes(bytes(data))
-    sizes = [int(x.shape[0]) for x, _ in ds.to_tf_dataset(batch_size=4)]
+    with pytest.warns(UnreadableImageWarning, match="3.png"):
+        sizes = [int(x.shape[0]) for x, _ in ds.to_tf_dataset(batch_size=4)]
     assert sizes == [3, 4, 2]  # only the damaged file's batch (the first) is one short
     after, after_labels = ds.to_numpy()
     keep = [i for i in range(10) if i != 3]
     np.testing.assert_array_equal(after, before[keep])
-    assert after_labels.tolist() == labels[keep].tolist()
+    assert after_labels.tolist() == labels[keep].tolist() == ds.labels.tolist()
+    assert len(ds) == 9 and [p for p, _ in ds.skipped] == [str(root / "a" / "3.png")]
 
 
 @pytest.mark.parametrize("resize", ["stretch", "pad", "crop"])

@@ -14,18 +14,58 @@ import numpy as np
 
 from ..errors import InvalidArgumentError
 
-__all__ = ["Dataset", "check_batch_size", "check_class_folder"]
+__all__ = ["Dataset", "check_batch_size", "check_class_folder", "confine", "warn_escaped"]
 
 
 def check_class_folder(path, what="images") -> str:
-    """The folder *path* as a string, or a clear error when it does not exist."""
-    root = os.fspath(path)
+    """The folder *path* as a string, or a clear error when it is not an existing folder."""
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise InvalidArgumentError(
+            f"The folder must be a path (a str or pathlib.Path) to a folder with one "
+            f"sub-folder of {what} per class; got {path!r}."
+        )
+    root = os.fsdecode(path)
+    if "\0" in root:
+        raise InvalidArgumentError(
+            f"Folder path {root!r} contains a NUL character; type the folder's path again."
+        )
     if not os.path.isdir(root):
         raise InvalidArgumentError(
             f"Folder {root!r} does not exist; give the path of a folder with one "
             f"sub-folder of {what} per class."
         )
     return root
+
+
+def confine(folder: str, data_root) -> str:
+    """The real path of *data_root*, after checking that *folder* lies inside it.
+
+    Example:
+        >>> import os, tempfile
+        >>> root = tempfile.mkdtemp()
+        >>> os.mkdir(os.path.join(root, "pets"))
+        >>> confine(os.path.join(root, "pets"), root) == os.path.realpath(root)
+        True
+    """
+    real_root = os.path.realpath(check_class_folder(data_root, "images"))
+    real = os.path.realpath(folder)
+    if real != real_root and not real.startswith(os.path.join(real_root, "")):
+        raise InvalidArgumentError(
+            f"Folder {folder!r} is outside the data root {real_root!r}; pick a folder inside it."
+        )
+    return real_root
+
+
+def warn_escaped(found, data_root) -> None:
+    """One warning naming the symbolic links that were not followed out of *data_root*."""
+    import warnings
+
+    named = ", ".join(repr(p) for p, _ in found[:5])
+    more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+    warnings.warn(
+        f"Left out {len(found)} symbolic link{'s' * (len(found) != 1)} pointing outside the "
+        f"data root {os.fspath(data_root)!r}: {named}{more} (listed in .skipped).",
+        UserWarning, stacklevel=3)
 
 
 def check_batch_size(batch_size) -> int:

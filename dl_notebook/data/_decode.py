@@ -3,7 +3,7 @@
 Files are checked at load time without decoding their pixels: PNG and JPEG
 by reading their structure in plain Python (a few hundred bytes per file),
 other formats and anything unusual by Pillow's ``open`` + ``verify``.
-Pixels are decoded later, inside a ``tf.data`` pipeline. TensorFlow's own
+Pixels are decoded later, inside a ``tf.data`` pipeline (``_files``). TensorFlow's own
 decoders handle the common cases (8-bit PNG, JPEG, GIF, 24/32-bit BMP);
 everything else (TIFF, WEBP, 16-bit, CMYK, palette BMP) goes through Pillow
 in ``tf.numpy_function``.
@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
-DEFAULT_MAX_PIXELS = 100_000_000
+DEFAULT_MAX_PIXELS = 8192 * 8192  # 67 million pixels: 200 MB as RGB bytes
 
 # (Pillow format, Pillow mode) pairs that tf.io.decode_image reads correctly.
 _TF_DECODABLE = {
@@ -54,7 +54,25 @@ def walk_images(root: str) -> list[str]:
     Files of a folder come before those of its sub-folders, which are
     visited in name order; links to folders are not followed.
     """
-    found: list[str] = []
+    return [path for path, reason in walk_confined(root) if reason is None]
+
+
+def is_inside(path: str, real_root: str) -> bool:
+    """True when *path*, with every symbolic link resolved, lies in the folder *real_root*."""
+    real = os.path.realpath(path)
+    return real == real_root or real.startswith(os.path.join(real_root, ""))
+
+
+def walk_confined(root: str, inside: str | None = None):
+    """``(path, None)`` for each image file under *root* (order of :func:`walk_images`).
+
+    With *inside* (a resolved folder), a symbolic link to a file or folder
+    whose target lies outside it comes as ``(path, reason)`` instead, and
+    links to folders that stay inside are followed (each real folder once).
+    Without it, links to folders are not followed.
+    """
+    found: list = []
+    seen = {os.path.realpath(root)}
 
     def visit(folder):
         try:
@@ -69,10 +87,18 @@ def walk_images(root: str) -> list[str]:
                 is_dir = entry.is_dir()
             except OSError:
                 is_dir = False
+            link = entry.is_symlink()
+            escapes = link and inside is not None and not is_inside(entry.path, inside)
             if not is_dir:
                 if is_image_name(entry.name):
-                    found.append(entry.path)
-            elif not entry.is_symlink():
+                    found.append((entry.path, "symbolic link to a file outside the data root"
+                                  if escapes else None))
+            elif escapes:
+                found.append((entry.path, "symbolic link to a folder outside the data root"))
+            elif not link:
+                folders.append(entry.path)
+            elif inside is not None and os.path.realpath(entry.path) not in seen:
+                seen.add(os.path.realpath(entry.path))
                 folders.append(entry.path)
         for sub in folders:
             visit(sub)
@@ -302,84 +328,20 @@ def pil_to_array(img, channels: int) -> np.ndarray:
     return np.asarray(img.convert("RGB"), dtype=np.uint8)
 
 
-def pil_decode(path, channels: int) -> np.ndarray:
-    """Decode the first frame of the image file *path* with Pillow (see :func:`pil_to_array`)."""
+def pil_decode(path, channels: int, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Decode the first frame of the image file *path* with Pillow (see :func:`pil_to_array`).
+
+    The size is read from the header first: an image over *max_pixels* raises
+    ``ValueError`` before any pixel memory is taken.
+    """
     from PIL import Image
 
     if isinstance(path, bytes):
         path = path.decode()
     with Image.open(path) as img:
+        if img.width * img.height > max_pixels:
+            raise ValueError(f"image too large ({img.width}x{img.height} pixels; "
+                             f"max_pixels={max_pixels:,})")
         img.seek(0)
         img.load()
         return pil_to_array(img, int(channels))
-
-
-def tf_decode(path, use_pil, channels: int):
-    """Graph-mode decode of one file to ``uint8`` ``H×W×channels`` (TensorFlow or Pillow).
-
-    *use_pil* is a bool tensor that routes each file, or a Python bool when
-    every file goes the same way (no routing op is then built).
-    """
-    import tensorflow as tf
-
-    def with_tf():
-        img = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
-        if channels == 1:
-            img = tf.cast(tf.round(tf.image.rgb_to_grayscale(tf.cast(img, tf.float32))),
-                          tf.uint8)
-        return img
-
-    def with_pil():
-        img = tf.numpy_function(pil_decode, [path, channels], tf.uint8, stateful=False)
-        return tf.reshape(img, [tf.shape(img)[0], tf.shape(img)[1], channels])
-
-    if isinstance(use_pil, bool):
-        img = with_pil() if use_pil else with_tf()
-    else:
-        img = tf.cond(use_pil, with_pil, with_tf)
-    img.set_shape([None, None, channels])
-    return img
-
-
-def tf_resize(img, size, method: str):
-    """Resize one ``H×W×C`` image to *size* as ``"stretch"``, ``"pad"`` or ``"crop"`` (float32).
-
-    An image that already has the size is only converted; antialiasing is
-    used only where the image shrinks.
-    """
-    import tensorflow as tf
-
-    img = tf.cast(img, tf.float32)
-    height, width = size
-    shape = tf.shape(img)[:2]
-    same = tf.reduce_all(tf.equal(shape, [height, width]))
-    out = tf.cond(same, lambda: img, lambda: _resized(img, shape, size, method))
-    out.set_shape([height, width, img.shape[-1]])
-    return tf.clip_by_value(out, 0.0, 255.0)
-
-
-def _resized(img, shape, size, method):
-    import tensorflow as tf
-
-    height, width = size
-    if method == "stretch":
-        new = tf.constant([height, width])
-    elif method == "pad":  # the largest size that fits, then black borders
-        factor = tf.reduce_max(tf.cast(shape, tf.float32) / [height, width])
-        new = tf.cast(tf.cast(shape, tf.float32) / factor, tf.int32)
-    else:  # crop: cover the target, then cut the centre
-        factor = tf.maximum(height / tf.cast(shape[0], tf.float32),
-                            width / tf.cast(shape[1], tf.float32))
-        new = tf.cast(tf.math.ceil(tf.cast(shape, tf.float32) * factor), tf.int32)
-        new = tf.maximum(new, [height, width])
-    shrinks = tf.reduce_any(new < shape)
-
-    def resize(antialias):
-        if method == "stretch":
-            return tf.image.resize(img, size, antialias=antialias)
-        if method == "pad":
-            return tf.image.resize_with_pad(img, height, width, antialias=antialias)
-        return tf.image.resize_with_crop_or_pad(tf.image.resize(img, new, antialias=antialias),
-                                                height, width)
-
-    return tf.cond(shrinks, lambda: resize(True), lambda: resize(False))

@@ -12,15 +12,11 @@ import numpy as np
 
 from .._keras import keras
 from ..errors import InvalidArgumentError
-from . import _decode
+from . import _decode, _files
+from ._unreadable import diagnose, placeholder
 
 NORMALIZE_MODES = ("minmax", "unit", None)
 AUGMENT_KEYS = ("flip", "rotation", "zoom", "crop", "brightness", "contrast")
-# Batches decoded at once, one per core (each decodes its files one after the
-# other: no thread waits on another inside a batch, and each batch in flight
-# holds memory, so no more than the cores can use).
-_PARALLEL_BATCHES = max(2, min(8, os.cpu_count() or 2))
-_PARALLEL_FILES = 1
 _FLIPS = {"horizontal": "horizontal", "vertical": "vertical", "both": "horizontal_and_vertical",
           "horizontal_and_vertical": "horizontal_and_vertical"}
 
@@ -136,10 +132,27 @@ def augmenter(augment, image_size, seed):
 class PipelineMixin:
     """Decoding and the ``tf.data`` pipeline of an image dataset (mixed into ``ImageDataset``)."""
 
+    def _decode_file(self, i):
+        """Image *i* decoded by Pillow, or None (recorded in ``skipped``) when it cannot be."""
+        path = self._paths[i]
+        if path in self._unreadable:
+            return None
+        try:
+            return _decode.pil_decode(path, self.channels, self._max_pixels)
+        except Exception:  # noqa: BLE001 - any failure: the file is recorded, not raised
+            info = self._infos[i] if self._infos is not None else None
+            expected = None if info is None else (info.height, info.width)
+            self._unreadable.add([(path, diagnose(path, expected, self._max_pixels))])
+            return None
+
     def _raw_image(self, i):
-        """Image *i* as uint8 ``H×W×C`` at its source size and in the dataset's colour mode."""
+        """Image *i* as uint8 ``H×W×C`` at its source size and in the dataset's colour mode.
+
+        A file that cannot be decoded gives a placeholder (see :func:`placeholder`).
+        """
         if self._arrays is None:
-            return _decode.pil_decode(self._paths[i], self.channels)
+            img = self._decode_file(i)
+            return placeholder(*self.image_size, self.channels) if img is None else img
         img = np.clip(np.asarray(self._arrays[i], dtype=np.float64), 0, 255)
         img = np.rint(img).astype(np.uint8)
         if img.shape[-1] == 4:
@@ -150,45 +163,38 @@ class PipelineMixin:
             img = np.repeat(img, 3, axis=-1)
         return img
 
-    def _file_decoder(self):
-        """``(slices, decode_one)``: the per-file tensors and a graph function of one file's.
+    def _forget_unreadable(self, paths=None):
+        """Leave out the files in *paths* (default: every file known to be unreadable)."""
+        paths = self._unreadable.paths() if paths is None else set(paths)
+        if self._arrays is not None or not paths:
+            return
+        keep = [i for i, p in enumerate(self._paths) if p not in paths]
+        if len(keep) == len(self._paths):
+            return
+        self._infos = [self._infos[i] for i in keep]
+        self._labels = self._labels[keep]
+        self._paths = [self._paths[i] for i in keep]
 
-        ``slices`` is ``(paths, labels)``, or ``(paths, use_pil, labels)``
-        when only some files need Pillow; ``decode_one`` maps a file's
-        tensors (without the label) to a float32 0..255 image at ``image_size``.
-        """
-        import tensorflow as tf
+    def _reporter(self):
+        """The callback of :func:`_files.file_batches` for the files as they are now."""
+        paths, infos, budget = list(self._paths), list(self._infos), self._max_pixels
 
-        size, method, channels = self.image_size, self.resize, self.channels
-        labels = tf.constant(self._labels.astype(np.int32))
-        paths = tf.constant(self._paths)
-        use_pil = [not info.tf_decodable for info in self._infos]
-        # The headers give every size: when all match, no resize op is built
-        # (ensure_shape still rejects a file that changed since loading).
-        same_size = all((info.height, info.width) == size for info in self._infos)
-        routed = any(use_pil) and not all(use_pil)
-        everyone = any(use_pil)  # the route when it is the same for every file
+        def report(positions, ok):
+            bad = [int(i) for i, fine in zip(positions, ok) if not fine]
+            if bad:
+                found = [(paths[i], diagnose(paths[i], (infos[i].height, infos[i].width),
+                                             budget)) for i in bad]
+                self._unreadable.add(found)
+                self._forget_unreadable(p for p, _ in found)
+            return np.asarray(ok, dtype=bool)
 
-        def decode_one(path, pil=None):
-            pil = everyone if pil is None else pil
-            img = _decode.tf_decode(path, pil, channels)
-            if same_size:
-                return tf.cast(tf.ensure_shape(img, [*size, channels]), tf.float32)
-            return _decode.tf_resize(img, size, method)
-
-        if routed:
-            return (paths, tf.constant(use_pil, tf.bool), labels), decode_one
-        return (paths, labels), decode_one
+        return report
 
     def _decoded(self):
-        """A ``tf.data.Dataset`` of ``(float32 0..255 image at image_size, int32 label)``."""
+        """A ``tf.data.Dataset`` of in-memory images and the function that resizes one."""
         import tensorflow as tf
 
         size, method, channels = self.image_size, self.resize, self.channels
-        if self._arrays is None:
-            slices, decode_one = self._file_decoder()
-            return (tf.data.Dataset.from_tensor_slices(slices),
-                    lambda *e: (decode_one(*e[:-1]), e[-1]))
         labels = tf.constant(self._labels.astype(np.int32))
         x = self._arrays.astype(np.float32)
         if x.shape[-1] == 4:
@@ -200,50 +206,19 @@ class PipelineMixin:
                 img = tf.image.rgb_to_grayscale(img)
             elif channels == 3 and img.shape[-1] == 1:
                 img = tf.image.grayscale_to_rgb(img)
-            return _decode.tf_resize(img, size, method), y
+            return _files.tf_resize(img, size, method), y
 
         return ds, convert
-
-    def _file_batches(self, batch_size, shuffle, seed, finish):
-        """Batches of decoded files, each batch decoded by one graph function.
-
-        A batch whose decoding fails (a file damaged or changed since
-        loading) is decoded again file by file, leaving out the files that
-        fail, so that one bad file costs only itself.
-        """
-        import tensorflow as tf
-
-        slices, decode_one = self._file_decoder()
-        ds = tf.data.Dataset.from_tensor_slices(slices)
-        if shuffle:
-            ds = ds.shuffle(len(self), seed=seed, reshuffle_each_iteration=True)
-        ds = ds.batch(batch_size)
-        spec = tf.TensorSpec([*self.image_size, self.channels], tf.float32)
-
-        def whole(*batch):
-            files, labels = batch[:-1], batch[-1]
-            images = tf.map_fn(lambda f: decode_one(*f), files, fn_output_signature=spec,
-                               parallel_iterations=_PARALLEL_FILES)
-            return finish(images), labels
-
-        def one_by_one(*batch):
-            return (tf.data.Dataset.from_tensor_slices(batch)
-                    .map(lambda *e: (decode_one(*e[:-1]), e[-1])).ignore_errors()
-                    .batch(batch_size).map(lambda x, y: (finish(x), y)))
-
-        def batch_dataset(*batch):
-            fast = tf.data.Dataset.from_tensors(batch).map(whole).ignore_errors()
-            return fast.concatenate(one_by_one(*batch)).take(1)  # one_by_one only if needed
-
-        return ds.interleave(batch_dataset, cycle_length=_PARALLEL_BATCHES,
-                             num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
     def to_tf_dataset(self, batch_size=32, shuffle=False, augment=None, seed=None, cache=None,
                       *, normalized=True):
         """A batched ``tf.data.Dataset`` of ``(images float32 N×H×W×C, labels int32)``.
 
-        Files are decoded in parallel (``tf.data.AUTOTUNE``); a file that
-        still fails to decode is dropped.
+        Files are decoded in parallel, a batch at a time. A file that passed
+        the header check but cannot be decoded (damaged image data) is left
+        out with its label, added to ``skipped`` with its reason and named in
+        one warning; the dataset then no longer counts it (``len``,
+        ``labels`` and ``paths`` stay aligned with the images).
 
         Args:
             batch_size: images per batch.
@@ -276,21 +251,25 @@ class PipelineMixin:
         def finish(x):
             return normalize_batch(x, *args) if fuse else x
 
-        if self._arrays is None and (cache is None or cache is False):
-            ds = self._file_batches(batch_size, shuffle, seed, finish)
+        files = self._arrays is None
+        caching = cache is not None and cache is not False
+        if files:
+            self._forget_unreadable()
+        if files and not caching:
+            ds = _files.file_batches(self, batch_size, shuffle, seed, finish, self._reporter())
         else:
-            ds, decode = self._decoded()
-            if cache is None or cache is False:
-                if shuffle:
-                    ds = ds.shuffle(len(self), seed=seed, reshuffle_each_iteration=True)
-                ds = ds.map(decode, num_parallel_calls=autotune, deterministic=True)
-                ds = ds.ignore_errors()
+            if files:  # decoded a batch at a time (damaged files reported), then cached
+                ds = _files.file_batches(self, batch_size, False, seed, lambda x: x,
+                                         self._reporter()).unbatch()
             else:
-                ds = ds.map(decode, num_parallel_calls=autotune, deterministic=True)
-                ds = ds.ignore_errors()
-                ds = ds.cache() if cache is True else ds.cache(os.fspath(cache))
-                if shuffle:
+                ds, decode = self._decoded()
+                if shuffle and not caching:  # shuffle the small slices, before resizing
                     ds = ds.shuffle(len(self), seed=seed, reshuffle_each_iteration=True)
+                ds = ds.map(decode, num_parallel_calls=autotune, deterministic=True)
+            if caching:
+                ds = ds.cache() if cache is True else ds.cache(os.fspath(cache))
+            if shuffle and (files or caching):
+                ds = ds.shuffle(len(self), seed=seed, reshuffle_each_iteration=True)
             ds = ds.batch(batch_size)
             if fuse:
                 ds = ds.map(lambda x, y: (finish(x), y), num_parallel_calls=autotune,
@@ -305,6 +284,10 @@ class PipelineMixin:
 
     def to_numpy(self, *, normalized=True):
         """All images and labels as numpy arrays ``(x float32 N×H×W×C, y int32)``.
+
+        Row ``i`` is image ``i`` of the dataset: a file found unreadable on
+        the way is left out of the dataset too (see :meth:`to_tf_dataset`),
+        so ``len(x) == len(self)`` and ``y`` equals ``self.labels``.
 
         Example:
             >>> import numpy as np

@@ -96,7 +96,24 @@ def _digits_complete(path: Path, size) -> bool:
     return True
 
 
-def digits(folder, size=None, overwrite=False) -> Path:
+def _check_confined(path: Path, data_root, where) -> None:
+    """Refuse *path*, or a class folder or file in it, whose real path leaves *data_root*."""
+    real_root = Path(data_root).expanduser().resolve()
+    targets = [path, *(path / str(d) for d in range(10))]
+    if path.is_dir():
+        targets += [p for d in range(10) if (path / str(d)).is_dir()
+                    for p in (path / str(d)).iterdir()
+                    if _DIGIT_FILE.match(p.name) and p.is_symlink()]
+    for target in targets:
+        if not target.resolve().is_relative_to(real_root):
+            raise InvalidArgumentError(
+                f"{where}: {str(target)!r} leads outside the data root {str(real_root)!r} "
+                "(a symbolic link), so nothing is written; remove the link or pick another "
+                "folder."
+            )
+
+
+def digits(folder, size=None, overwrite=False, *, data_root=None) -> Path:
     """Write scikit-learn's handwritten digits as a PNG folder tree and return the folder.
 
     The 1,797 8×8 images of ``sklearn.datasets.load_digits()`` (values 0..16,
@@ -114,6 +131,9 @@ def digits(folder, size=None, overwrite=False) -> Path:
         folder: folder to write into; created when missing.
         size: output size, an integer or ``(height, width)``; ``None`` keeps 8×8.
         overwrite: rewrite the images even when the folder is complete.
+        data_root: a folder that every file written must stay inside once
+            symbolic links are resolved (what the dashboards pass); None
+            writes wherever *folder* leads.
 
     Returns:
         The folder, as a :class:`pathlib.Path`.
@@ -135,6 +155,8 @@ def digits(folder, size=None, overwrite=False) -> Path:
         raise InvalidArgumentError(
             f"digits: overwrite must be True or False; got {overwrite!r}."
         )
+    if data_root is not None:
+        _check_confined(path, data_root, "digits")
     if not overwrite and path.is_dir() and _digits_complete(path, size):
         return path
     try:

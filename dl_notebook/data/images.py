@@ -14,10 +14,11 @@ import numpy as np
 
 from ..errors import InvalidArgumentError
 from . import _decode
-from ._base import Dataset, check_class_folder
+from ._base import Dataset, check_class_folder, confine, warn_escaped
 from ._inspect import InspectMixin
 from ._labels import encode_labels
 from ._pipeline import PipelineMixin, check_normalize
+from ._unreadable import Unreadable
 
 __all__ = ["ImageDataset"]
 
@@ -25,7 +26,7 @@ _COLOR_MODES = {"rgb": 3, "grayscale": 1}
 _RESIZE = ("stretch", "pad", "crop")
 
 
-def _check_size(image_size):
+def _check_size(image_size, max_pixels=_decode.DEFAULT_MAX_PIXELS):
     if image_size is None:
         return None
     if isinstance(image_size, int) and not isinstance(image_size, bool):
@@ -36,7 +37,13 @@ def _check_size(image_size):
         raise InvalidArgumentError(
             f"image_size must be (height, width) in pixels, e.g. (32, 32); got {image_size!r}."
         )
-    return int(image_size[0]), int(image_size[1])
+    height, width = int(image_size[0]), int(image_size[1])
+    if height * width > max_pixels:
+        raise InvalidArgumentError(
+            f"image_size {height}x{width} is {height * width:,} pixels per image, over the "
+            f"budget of max_pixels={max_pixels:,}; choose a smaller size."
+        )
+    return height, width
 
 
 def _check_options(options):
@@ -54,7 +61,9 @@ class ImageDataset(Dataset, PipelineMixin, InspectMixin):
     Make one with :meth:`from_folder` (one sub-folder per class),
     :meth:`from_csv`, :meth:`from_dataframe` or :meth:`from_arrays`. Files
     that cannot be read are found at load time by a header check and left
-    out; ``ds.skipped`` lists them as ``(path, reason)``. Every image is
+    out; ``ds.skipped`` lists them as ``(path, reason)``, with the files whose
+    image data turns out damaged when they are decoded (see
+    :meth:`to_tf_dataset`). Every image is
     converted to ``color_mode`` (alpha dropped, palettes expanded, 16-bit
     scaled to 0..255, CMYK to RGB), resized to ``image_size`` and then
     normalised: ``"minmax"`` stretches each image to ``alpha..beta``
@@ -75,7 +84,8 @@ class ImageDataset(Dataset, PipelineMixin, InspectMixin):
 
     def __init__(self, *, labels, class_names, image_size, paths=None, arrays=None, infos=None,
                  color_mode="rgb", normalize="minmax", alpha=0.0, beta=255.0, offsets=None,
-                 scale=None, resize="stretch", skipped=None):
+                 scale=None, resize="stretch", skipped=None,
+                 max_pixels=_decode.DEFAULT_MAX_PIXELS, unreadable=None):
         if color_mode not in _COLOR_MODES:
             raise InvalidArgumentError(
                 f"color_mode must be 'rgb' or 'grayscale'; got {color_mode!r}."
@@ -90,25 +100,40 @@ class ImageDataset(Dataset, PipelineMixin, InspectMixin):
                                                      self.channels)
         self.normalize, self.alpha, self.beta = normalize, float(alpha), float(beta)
         self.resize = resize
-        self.image_size = _check_size(image_size)
+        self._max_pixels = int(max_pixels)
+        self.image_size = _check_size(image_size, self._max_pixels)
         self._labels = np.asarray(labels, dtype=np.int64)
         self.class_names = list(class_names)
         self._paths = None if paths is None else list(paths)
         self._arrays = arrays
         self._infos = infos
-        self.skipped = list(skipped or [])
+        self._load_skipped = list(skipped or [])
+        # files found damaged when decoded: shared with every subset made from this dataset
+        self._unreadable = unreadable if unreadable is not None else Unreadable()
+
+    @property
+    def skipped(self) -> list:
+        """``(path, reason)`` of each file left out: at load time, then when decoded."""
+        return self._load_skipped + self._unreadable.items()
 
     # ----------------------------------------------------------------- constructors
     @classmethod
     def from_folder(cls, path, image_size=None, color_mode="rgb", normalize="minmax",
                     label_level=-1, resize="stretch", *, max_pixels=_decode.DEFAULT_MAX_PIXELS,
-                    verbose=True, **options):
+                    data_root=None, verbose=True, **options):
         """Load images from a folder tree whose sub-folder names are the class names.
 
         Files with the extensions ``.jpg .jpeg .png .bmp .gif .tif .tiff
         .webp`` (any letter case) are found recursively; hidden files and
-        folders are ignored. Each file's header is checked at once;
-        unreadable files are skipped and one summary line is printed.
+        folders are ignored; links to folders are not followed. Each file's
+        header is checked at once; unreadable files are skipped and one
+        summary line is printed.
+
+        With ``data_root`` (what the dashboards pass), only files whose real
+        path, symbolic links resolved, lies inside that folder are read: a
+        link that points outside it is left out, listed in ``skipped`` and
+        named in one warning, and ``path`` itself must lie inside it.
+        Without it, links to files are followed wherever they point.
 
         Args:
             path: the root folder.
@@ -120,7 +145,9 @@ class ImageDataset(Dataset, PipelineMixin, InspectMixin):
                 -1 the immediate parent, -2 the one above, ...
             resize: ``"stretch"``, ``"pad"`` (keep aspect, pad with black)
                 or ``"crop"`` (keep aspect, cut the centre).
-            max_pixels: images with more pixels are skipped.
+            max_pixels: images with more pixels are skipped (the size is read
+                from the header); an ``image_size`` with more is refused.
+            data_root: the folder reading is confined to, or None.
             verbose: print the summary line.
             **options: ``alpha``, ``beta``, ``offsets``, ``scale``.
 
@@ -136,7 +163,9 @@ class ImageDataset(Dataset, PipelineMixin, InspectMixin):
             >>> ds = ImageDataset.from_folder(root, image_size=(4, 4))
             Loaded 4 images in 2 classes.
         """
+        _check_size(image_size, max_pixels)  # before any file is read
         root = check_class_folder(path, "images")
+        inside = None if data_root is None else confine(root, data_root)
         if not isinstance(label_level, int) or label_level >= 0:
             raise InvalidArgumentError(
                 f"label_level must be a negative integer (-1: the parent folder); got "
@@ -144,7 +173,10 @@ class ImageDataset(Dataset, PipelineMixin, InspectMixin):
             )
         paths, labels, skipped = [], [], []
         prefix = os.path.join(root, "")  # every path found starts with it
-        for file in _decode.walk_images(root):
+        for file, refused in _decode.walk_confined(root, inside):
+            if refused:
+                skipped.append((file, refused))
+                continue
             parents = file[len(prefix):].split(os.sep)[:-1]
             if len(parents) < -label_level:
                 skipped.append((file, "not inside a class folder"))
@@ -156,6 +188,9 @@ class ImageDataset(Dataset, PipelineMixin, InspectMixin):
                 f"Folder {root!r} has no images in class sub-folders; put the images of each "
                 f"class in a sub-folder named after it ({', '.join(_decode.IMAGE_EXTENSIONS)})."
             )
+        escaped = [(p, r) for p, r in skipped if "outside the data root" in r]
+        if escaped:
+            warn_escaped(escaped, data_root)
         return cls._from_files(paths, labels, None, image_size, color_mode, normalize, resize,
                                max_pixels, verbose, skipped, options, where=root)
 
@@ -306,7 +341,7 @@ class ImageDataset(Dataset, PipelineMixin, InspectMixin):
             image_size = sizes.pop()
         ds = cls(labels=int_labels, class_names=class_names, image_size=image_size,
                  paths=[paths[i] for i in keep], infos=infos, color_mode=color_mode,
-                 normalize=normalize, resize=resize, skipped=skipped,
+                 normalize=normalize, resize=resize, skipped=skipped, max_pixels=max_pixels,
                  **_check_options(options))
         if verbose:
             print(ds._load_message())
@@ -332,7 +367,7 @@ class ImageDataset(Dataset, PipelineMixin, InspectMixin):
         return dict(class_names=self.class_names, image_size=self.image_size,
                     color_mode=self.color_mode, normalize=self.normalize, alpha=self.alpha,
                     beta=self.beta, offsets=self._offsets, scale=self._scale,
-                    resize=self.resize)
+                    resize=self.resize, max_pixels=self._max_pixels, unreadable=self._unreadable)
 
     def subset(self, indices):
         """A dataset of the same kind holding only the images at *indices* (or a boolean mask).

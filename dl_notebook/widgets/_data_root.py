@@ -4,7 +4,10 @@ A dashboard for a workshop reads images only from inside one folder, the
 data root. :func:`resolve_inside` turns what a user typed into a real path
 and refuses anything that ends up outside the root, through ``..`` or a
 symbolic link; :func:`class_folders` lists the sub-folders of the root that
-look like image datasets (one sub-folder of images per class).
+look like image datasets (one sub-folder of images per class), judged only by
+what lies inside the root once links are resolved. The images of a chosen
+folder are then read with ``ImageDataset.from_folder(folder, data_root=root)``,
+which leaves out links to files outside the root.
 
 Example:
     >>> import tempfile
@@ -68,13 +71,17 @@ def resolve_inside(path, root) -> Path:
         raise InvalidArgumentError(
             "Type the path of a folder inside the data root, e.g. 'flowers'."
         )
+    if "\0" in text:
+        raise InvalidArgumentError(
+            f"Folder {text!r} contains a NUL character; type the folder's name again."
+        )
     real_root = Path(root).expanduser().resolve()
     candidate = Path(text).expanduser()
     if not candidate.is_absolute():
         candidate = real_root / candidate
     try:
         resolved = candidate.resolve()
-    except (OSError, RuntimeError):  # a symlink loop
+    except (OSError, RuntimeError, ValueError):  # a symlink loop
         raise InvalidArgumentError(
             f"Folder {text!r} cannot be resolved (a symbolic link loop?); pick another folder."
         ) from None
@@ -90,22 +97,34 @@ def resolve_inside(path, root) -> Path:
     return resolved
 
 
-def _has_images(folder: Path) -> bool:
+def _inside(path, real_root: Path) -> bool:
+    """True when *path*, symbolic links resolved, lies inside *real_root*."""
+    try:
+        return Path(os.path.realpath(path)).is_relative_to(real_root)
+    except (OSError, ValueError):
+        return False
+
+
+def _has_images(folder: Path, real_root: Path) -> bool:
+    """True when one of the first entries of *folder* is an image file inside the root."""
     try:
         with os.scandir(folder) as entries:
             for i, entry in enumerate(entries):
                 if i >= _PEEK:
                     return False
-                if entry.name.lower().endswith(IMAGE_EXTENSIONS) and entry.is_file():
+                if (entry.name.lower().endswith(IMAGE_EXTENSIONS) and entry.is_file()
+                        and (not entry.is_symlink() or _inside(entry.path, real_root))):
                     return True
     except OSError:
         return False
     return False
 
 
-def _visible_dirs(folder: Path) -> list[Path]:
+def _visible_dirs(folder: Path, real_root: Path) -> list[Path]:
+    """Sub-folders of *folder* that are not hidden and, links resolved, lie inside the root."""
     try:
-        return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+        return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")
+                      and (not p.is_symlink() or _inside(p, real_root)))
     except OSError:
         return []
 
@@ -113,7 +132,9 @@ def _visible_dirs(folder: Path) -> list[Path]:
 def class_folders(root) -> list[Path]:
     """Folders directly under *root* with two or more class sub-folders holding images.
 
-    Folders whose real path is outside the root (symbolic links) are left out.
+    Folders whose real path is outside the root (symbolic links) are left out,
+    and so are class folders and images that are links to outside the root:
+    a folder is offered only for what can be read from inside the root.
 
     Example:
         >>> import tempfile
@@ -129,10 +150,9 @@ def class_folders(root) -> list[Path]:
     """
     real_root = Path(root).expanduser().resolve()
     found = []
-    for folder in _visible_dirs(real_root):
-        if not folder.resolve().is_relative_to(real_root):
-            continue
-        classes = _visible_dirs(folder)
-        if len(classes) >= 2 and sum(_has_images(c) for c in classes[:3]) >= min(2, len(classes)):
+    for folder in _visible_dirs(real_root, real_root):
+        classes = _visible_dirs(folder, real_root)
+        with_images = sum(_has_images(c, real_root) for c in classes[:3])
+        if len(classes) >= 2 and with_images >= min(2, len(classes)):
             found.append(folder)
     return found
