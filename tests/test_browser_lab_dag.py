@@ -4,8 +4,9 @@ A notebook displays a small residual network (its repeated blocks form a group);
 view is the extension's renderer of ``application/vnd.dl-notebook.dag+json``: a group
 expands on click, a clicked layer shows its details, the search box finds and centres a
 layer. A ``%%dl`` cell, never run, gets the highlighting classes. A network built by a
-``%%dl model`` cell and drawn by ``%dl show`` gets the same view. A last test draws
-ResNet152 (517 layers) and expands it.
+``%%dl model`` cell and drawn by ``%dl show`` gets the same view. A ResNet50-sized network
+opens with readable text and its groups open one at a time. A last test draws ResNet152
+(517 layers) and expands it.
 """
 
 from __future__ import annotations
@@ -73,6 +74,58 @@ output 10 softmax
 
 DL_SHOW_CELL = "%dl show tiny"
 
+# The graph of a ResNet50 (stem, bottleneck blocks 3-4-6-3, head: 176 layers) as a plain
+# DAG, so that the cell needs no Keras: eight groups, taller than the viewport.
+RESNET50_DAG_CELL = """\
+from dl_notebook.graph import Dag, DagNode, DagView
+
+nodes, edges = [], []
+
+def add(name, type_, kind, inputs=(), shape=(56, 56, 256), params=0):
+    nodes.append(DagNode(name, type_, kind, shape, params))
+    edges.extend((src, name) for src in inputs)
+    return name
+
+def cbr(prefix, x, relu=True):
+    x = add(f"{prefix}_conv", "Conv2D", "conv", [x], params=4160)
+    x = add(f"{prefix}_bn", "BatchNormalization", "norm", [x], params=256)
+    return add(f"{prefix}_relu", "Activation", "activation", [x]) if relu else x
+
+x = add("input_layer", "InputLayer", "input", shape=(224, 224, 3))
+x = add("conv1_pad", "ZeroPadding2D", "reshape", [x])
+x = cbr("conv1", x)
+x = add("pool1_pool", "MaxPooling2D", "pool", [x])
+for s, blocks in enumerate((3, 4, 6, 3)):
+    for k in range(blocks):
+        p = f"conv{s + 2}_block{k + 1}"
+        y = cbr(f"{p}_2", cbr(f"{p}_1", x))
+        y = cbr(f"{p}_3", y, relu=False)
+        short = cbr(f"{p}_0", x, relu=False) if k == 0 else x
+        x = add(f"{p}_out", "Activation", "activation", [add(f"{p}_add", "Add", "merge", [short, y])])
+x = add("avg_pool", "GlobalAveragePooling2D", "pool", [x], shape=(2048,))
+add("predictions", "Dense", "output", [x], shape=(1000,), params=2049000)
+view = DagView.from_dag(Dag("resnet50", nodes, edges))
+print(len(nodes), "layers,", len(view.groups), "groups")
+view
+"""
+
+# The smallest on-screen font size (px) of the box and frame labels inside the viewport:
+# each text's computed font size times the scale of its screen transform (the camera's).
+MIN_TEXT_PX_JS = """(root) => {
+    const vp = root.querySelector('.dln-dag-viewport').getBoundingClientRect();
+    let smallest = Infinity, seen = 0;
+    for (const t of root.querySelectorAll('.dln-dag-label, .dln-dag-frame-label')) {
+        const r = t.getBoundingClientRect();
+        if (r.bottom < vp.top || r.top > vp.bottom || r.right < vp.left || r.left > vp.right) {
+            continue;
+        }
+        const scale = t.getScreenCTM().a;
+        smallest = Math.min(smallest, parseFloat(getComputedStyle(t).fontSize) * scale);
+        seen += 1;
+    }
+    return {smallest, seen};
+}"""
+
 RESNET_CELL = """\
 import time
 
@@ -95,7 +148,7 @@ ZOOM_FRAMES_JS = """async () => {
     const start = performance.now();
     for (let i = 0; i < steps; i++) {
         vp.dispatchEvent(new WheelEvent('wheel', {
-            deltaY: i < steps / 2 ? -120 : 120, bubbles: true, cancelable: true,
+            deltaY: i < steps / 2 ? -120 : 120, ctrlKey: true, bubbles: true, cancelable: true,
             clientX: r.x + r.width / 2, clientY: r.y + r.height / 2}));
         await frame();
         await frame();
@@ -160,6 +213,7 @@ def test_network_view_expands_shows_details_and_finds_layers(jupyterlab_server, 
         assert "block1" in root.locator(".dln-dag-details-title").inner_text()
 
         # a click on a layer shows its details
+        wheel_to(page, root, '.dln-dag-node[data-node-id="block2_bn"] .dln-dag-box')
         root.locator('.dln-dag-node[data-node-id="block2_bn"]').click()
         details = root.locator(".dln-dag-details")
         assert details.get_attribute("data-node-id") == "block2_bn"
@@ -171,6 +225,7 @@ def test_network_view_expands_shows_details_and_finds_layers(jupyterlab_server, 
         assert selected.get_attribute("data-node-id") == "block2_bn"
 
         # the group frame collapses the group again
+        wheel_to(page, root, '.dln-dag-frame[data-group-id="group/1"] .dln-dag-frame-label')
         frame.locator(".dln-dag-frame-label").click()
         page.wait_for_function(
             f"""() => document.querySelector('{ROOT}').dataset.mode === 'grouped'""",
@@ -206,12 +261,14 @@ def test_network_view_expands_shows_details_and_finds_layers(jupyterlab_server, 
         assert root.locator(".dln-dag-current").get_attribute("data-node-id") != first
         assert root.locator(".dln-dag-search-count").inner_text() == "2 / 6"
 
-        # zoom with the wheel around the pointer, then fit
+        # zoom with Control + wheel around the pointer, then fit
         viewport = root.locator(".dln-dag-viewport")
         scale = float(viewport.get_attribute("data-scale"))
         box = viewport.bounding_box()
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.keyboard.down("Control")
         page.mouse.wheel(0, -400)
+        page.keyboard.up("Control")
         page.wait_for_function(
             f"""() => +document.querySelector('.dln-dag-viewport').dataset.scale > {scale}""",
             timeout=ACTION_TIMEOUT_MS,
@@ -275,6 +332,7 @@ def test_dl_magic_cells_render_the_interactive_network_view(jupyterlab_server, p
         assert count(page, f"{ROOT} .dln-dag-node") == 16
 
         # a click on a layer of the second block shows its details
+        wheel_to(page, root, '.dln-dag-node[data-node-id="b2bn"] .dln-dag-box')
         root.locator('.dln-dag-node[data-node-id="b2bn"]').click()
         details = root.locator(".dln-dag-details")
         assert details.get_attribute("data-node-id") == "b2bn"
@@ -289,6 +347,136 @@ def test_dl_magic_cells_render_the_interactive_network_view(jupyterlab_server, p
         assert selected.get_attribute("data-node-id") == "b2bn"
     finally:
         page.screenshot(path=str(tmp_path / "lab-dl-magic-dag.png"), full_page=True)
+    assert page.errors == [], f"page errors: {page.errors}"
+
+
+def min_text_px(root):
+    """The smallest font size (px on screen) of the labels in view, and how many there are."""
+    return root.evaluate(MIN_TEXT_PX_JS)
+
+
+def drawn(root, selector):
+    return {el.get_attribute("data-group-id") or el.get_attribute("data-node-id")
+            for el in root.locator(selector).all()}
+
+
+def wheel_to(page, root, selector):
+    """Scroll the drawing with the wheel until the element *selector* is in the viewport."""
+    vp = root.locator(".dln-dag-viewport").bounding_box()
+    box = root.locator(selector)
+    page.mouse.move(vp["x"] + vp["width"] / 2, vp["y"] + vp["height"] / 2)
+    for _ in range(40):
+        b = box.bounding_box()
+        middle = b["y"] + b["height"] / 2
+        if vp["y"] + 40 < middle < vp["y"] + vp["height"] - 40:
+            return
+        page.mouse.wheel(0, 150 if middle > vp["y"] + vp["height"] / 2 else -150)
+        page.wait_for_timeout(50)
+    raise AssertionError(f"{selector} never came into view")
+
+
+def wait_open(page, open_ids):
+    page.wait_for_function(
+        f"""() => document.querySelector('{ROOT}').dataset.open === {open_ids!r}""",
+        timeout=ACTION_TIMEOUT_MS,
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(180)
+def test_resnet50_opens_readable_and_its_groups_open_one_at_a_time(
+    jupyterlab_server, page, tmp_path
+):
+    root_dir = tmp_path / "lab"
+    root_dir.mkdir()
+    write_notebook(root_dir / "resnet50.ipynb", RESNET50_DAG_CELL)
+    open_and_run_first_cell(page, jupyterlab_server(root_dir) + "lab/tree/resnet50.ipynb")
+    try:
+        root = page.locator(ROOT)
+        root.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
+        assert root.get_attribute("data-layers") == "176"
+        assert root.get_attribute("data-mode") == "grouped" and root.get_attribute("data-open") == ""
+        groups = drawn(root, ".dln-dag-group")
+        assert len(groups) == 8
+        grouped_nodes = drawn(root, ".dln-dag-node")
+        viewport = root.locator(".dln-dag-viewport")
+        page.wait_for_function(
+            f"() => document.querySelector('{ROOT} .dln-dag-viewport').dataset.scale",
+            timeout=ACTION_TIMEOUT_MS,
+        )
+
+        # the first view: readable text, the drawing's start in view, the rest a scroll away
+        text = min_text_px(root)
+        assert text["seen"] >= 6 and text["smallest"] >= 10, text
+        vp = viewport.bounding_box()
+        scene = root.locator(".dln-dag-scene").bounding_box()
+        assert scene["height"] > vp["height"], "taller than the viewport"
+        first = root.locator('.dln-dag-node[data-node-id="input_layer"]').bounding_box()
+        assert vp["y"] <= first["y"] and first["y"] + first["height"] <= vp["y"] + vp["height"]
+
+        # the wheel scrolls the drawing (same scale), not the notebook
+        viewport.scroll_into_view_if_needed()
+        vp = viewport.bounding_box()
+        scene = root.locator(".dln-dag-scene").bounding_box()
+        scale = viewport.get_attribute("data-scale")
+        page.mouse.move(vp["x"] + vp["width"] / 2, vp["y"] + vp["height"] / 2)
+        page.mouse.wheel(0, 300)
+        page.wait_for_function(
+            """(y) => document.querySelector('.dln-dag-scene').getBoundingClientRect().y < y - 100""",
+            arg=scene["y"],
+            timeout=ACTION_TIMEOUT_MS,
+        )
+        assert viewport.get_attribute("data-scale") == scale
+        assert viewport.bounding_box()["y"] == vp["y"], "the notebook did not scroll"
+
+        # a click on a group draws its layers in a frame; every other group stays a box
+        target = "group/6"  # conv4_block2 … conv4_block6 ×5
+        wheel_to(page, root, f'.dln-dag-group[data-group-id="{target}"] .dln-dag-box')
+        root.locator(f'.dln-dag-group[data-group-id="{target}"]').click()
+        wait_open(page, target)
+        assert root.get_attribute("data-mode") == "grouped"
+        assert drawn(root, ".dln-dag-group") == groups - {target}
+        assert drawn(root, ".dln-dag-frame") == {target}
+        opened = drawn(root, ".dln-dag-node") - grouped_nodes
+        assert len(opened) == 5 * 10 and all(n.startswith("conv4_block") for n in opened)
+        assert "dln-dag-selected" in root.locator(".dln-dag-frame").get_attribute("class")
+        text = min_text_px(root)
+        assert text["seen"] >= 6 and text["smallest"] >= 10, text
+
+        # another group: it opens, the first one closes
+        other = "group/2"  # conv2_block2 … conv2_block3 ×2
+        wheel_to(page, root, f'.dln-dag-group[data-group-id="{other}"] .dln-dag-box')
+        root.locator(f'.dln-dag-group[data-group-id="{other}"]').click()
+        wait_open(page, other)
+        assert drawn(root, ".dln-dag-group") == groups - {other}
+        assert drawn(root, ".dln-dag-frame") == {other}
+        assert len(drawn(root, ".dln-dag-node") - grouped_nodes) == 2 * 10
+
+        # Fit: the whole width at a readable scale, the top in view, not a strip
+        root.locator(".dln-dag-fit").click()
+        page.wait_for_function(
+            f"""() => {{
+                const s = document.querySelector('{ROOT} .dln-dag-scene').getBoundingClientRect();
+                const v = document.querySelector('{ROOT} .dln-dag-viewport').getBoundingClientRect();
+                return Math.abs(s.y - v.y - 24) < 30;
+            }}""",
+            timeout=ACTION_TIMEOUT_MS,
+        )
+        assert float(viewport.get_attribute("data-scale")) >= 0.92
+        scene = root.locator(".dln-dag-scene").bounding_box()
+        assert scene["width"] <= vp["width"]
+        text = min_text_px(root)
+        assert text["seen"] >= 6 and text["smallest"] >= 10, text
+
+        # the frame closes its group again
+        label = f'.dln-dag-frame[data-group-id="{other}"] .dln-dag-frame-label'
+        wheel_to(page, root, label)
+        root.locator(label).click()
+        wait_open(page, "")
+        assert drawn(root, ".dln-dag-group") == groups
+        assert drawn(root, ".dln-dag-node") == grouped_nodes
+    finally:
+        page.screenshot(path=str(tmp_path / "lab-resnet50.png"))
     assert page.errors == [], f"page errors: {page.errors}"
 
 
@@ -325,8 +513,10 @@ def test_resnet152_renders_and_expands(jupyterlab_server, page, tmp_path):
         viewport = root.locator(".dln-dag-viewport")
         box = viewport.bounding_box()
         page.mouse.move(box["x"] + 100, box["y"] + 100)
+        page.keyboard.down("Control")
         for _ in range(5):
             page.mouse.wheel(0, -300)
+        page.keyboard.up("Control")
         page.mouse.down()
         page.mouse.move(box["x"] + 300, box["y"] + 250, steps=10)
         page.mouse.up()

@@ -136,6 +136,44 @@ def residual_dag(blocks=3):
     return Dag("residual", nodes, edges)
 
 
+def stages_dag():
+    """Two stages of residual blocks of two kinds: two groups, so one layout per group."""
+    nodes = [DagNode("x", "InputLayer", "input", (8, 8, 3), 0),
+             DagNode("stem", "Conv2D", "conv", (8, 8, 4), 112)]
+    edges, prev = [("x", "stem")], "stem"
+    for i in range(1, 3):
+        conv, add = f"a{i}_conv", f"a{i}_add"
+        nodes += [DagNode(conv, "Conv2D", "conv", (8, 8, 4), 148),
+                  DagNode(add, "Add", "merge", (8, 8, 4), 0)]
+        edges += [(prev, conv), (conv, add), (prev, add)]
+        prev = add
+    nodes.append(DagNode("down", "MaxPooling2D", "pool", (4, 4, 4), 0))
+    edges.append((prev, "down"))
+    prev = "down"
+    for i in range(1, 3):
+        conv, bn, add = f"b{i}_conv", f"b{i}_bn", f"b{i}_add"
+        nodes += [DagNode(conv, "Conv2D", "conv", (4, 4, 4), 148),
+                  DagNode(bn, "BatchNormalization", "norm", (4, 4, 4), 16),
+                  DagNode(add, "Add", "merge", (4, 4, 4), 0)]
+        edges += [(prev, conv), (conv, bn), (bn, add), (prev, add)]
+        prev = add
+    nodes.append(DagNode("out", "Dense", "output", (10,), 50))
+    edges.append((prev, "out"))
+    return Dag("stages", nodes, edges)
+
+
+# the messages the front end's unit tests read (labextension/test/*.json)
+FIXTURES = {"residual.json": residual_dag, "stages.json": stages_dag}
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_front_end_fixtures_are_what_python_sends(name):
+    """Rewrite one with `json.dumps(DagView.from_dag(dag).to_json(), indent=2)`, then
+    `cd labextension && npm run prettier`."""
+    saved = json.loads((REPO_ROOT / "labextension" / "test" / name).read_text())
+    assert saved == DagView.from_dag(FIXTURES[name]()).to_json()
+
+
 def test_renderer_json_has_both_layouts_and_the_layer_settings():
     data = DagView.from_dag(residual_dag()).to_json()
     assert json.loads(json.dumps(data)) == data

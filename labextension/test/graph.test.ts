@@ -4,8 +4,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { DagIndex } from '../src/dag/graph';
-import { residual } from './fixture';
+import { ALL_GROUPS, DagIndex } from '../src/dag/graph';
+import { residual, stages } from './fixture';
+
+function ids(boxes: { id: string }[]): string[] {
+  return boxes.map(b => b.id).sort();
+}
 
 describe('DagIndex', () => {
   it('indexes layers, groups and both directions of every edge', () => {
@@ -56,5 +60,32 @@ describe('DagIndex', () => {
     assert.deepEqual(index.search('_conv'), ['b1_conv', 'b2_conv', 'b3_conv']);
     assert.deepEqual(index.search(' '), []);
     assert.deepEqual(index.search('nothing'), []);
+  });
+
+  it('opens one group at a time: its layers drawn, the other group one box', () => {
+    const data = stages();
+    const index = new DagIndex(data);
+    const [a, b] = data.groups;
+    assert.equal(index.layoutFor(null), data.layout);
+    assert.equal(index.layoutFor(ALL_GROUPS), data.expanded_layout);
+    const openA = index.layoutFor(a.id);
+    assert.deepEqual(openA.open, [a.id]);
+    assert.equal(openA.expanded, false);
+    assert.deepEqual(ids(openA.boxes), [...a.members, b.id, 'down', 'out', 'stem', 'x'].sort());
+    const openB = index.layoutFor(b.id);
+    assert.deepEqual(openB.open, [b.id]);
+    assert.deepEqual(ids(openB.boxes), [...b.members, a.id, 'down', 'out', 'stem', 'x'].sort());
+    assert.equal(index.layoutFor('group/99'), data.layout, 'an unknown group opens nothing');
+  });
+
+  it('opens the only group with the layout that draws every layer', () => {
+    const data = residual();
+    const index = new DagIndex(data);
+    assert.equal(data.group_layouts, undefined);
+    assert.equal(index.layoutFor('group/1'), data.expanded_layout);
+    assert.equal(index.layoutFor('group/1').expanded, true);
+    const flat = residual();
+    delete flat.expanded_layout;
+    assert.equal(new DagIndex(flat).layoutFor('group/1'), flat.layout);
   });
 });

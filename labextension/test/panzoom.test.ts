@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 
-import { MAX_SCALE, MIN_SCALE, PanZoom } from '../src/dag/panzoom';
+import { MAX_SCALE, MIN_SCALE, PanZoom, scrolled } from '../src/dag/panzoom';
 import { IRect } from '../src/dag/types';
 
 const W = 400;
@@ -114,5 +114,47 @@ describe('PanZoom', () => {
     assert.equal(viewport.classList.contains('dln-dag-far'), true);
     pz.centre(0, 0, 1);
     assert.equal(viewport.classList.contains('dln-dag-far'), false);
+  });
+
+  it('fits a tall drawing across the flow with its top in view, not as a strip', () => {
+    const tall: IRect = { x: 0, y: 0, w: 176, h: 5000 };
+    pz.fitAcross(tall, 'TB');
+    near(pz.k, 1, 'no larger than the largest scale');
+    const [cx, top] = screen(pz, tall.w / 2, 0);
+    near(cx, W / 2, 'centred across');
+    near(top, 24, 'its top 24 px below the viewport top');
+    const wide: IRect = { x: 0, y: 0, w: 1200, h: 5000 };
+    pz.fitAcross(wide, 'TB');
+    near(pz.k, (W - 48) / 1200, 'the whole width');
+    const small: IRect = { x: 0, y: 0, w: 100, h: 100 };
+    pz.fitAcross(small, 'TB');
+    near(pz.k, 1, 'scale');
+    near(screen(pz, 50, 50)[1], H / 2, 'a drawing that fits is centred');
+    pz.fitAcross({ x: 0, y: 0, w: 5000, h: 176 }, 'LR');
+    near(pz.k, 1, 'LR: fits the height');
+    near(screen(pz, 0, 0)[0], 24, 'LR: its left edge in view');
+  });
+
+  it('scrolls within the drawing, then no further', () => {
+    pz.bounds = { x: 0, y: 0, w: 200, h: 1000 };
+    pz.set(1, 100, 24); // the top in view
+    assert.equal(pz.scrollBy(0, -50), false, 'nothing above the top');
+    assert.equal(pz.scrollBy(30, 0), false, 'the width fits: no sideways scroll');
+    assert.equal(pz.scrollBy(0, 300), true);
+    near(pz.ty, -276, 'scrolled down');
+    assert.equal(pz.scrollBy(0, 5000), true);
+    near(pz.ty, H - 24 - 1000, 'stops with the bottom 24 px above the viewport bottom');
+    assert.equal(pz.scrollBy(0, 10), false, 'then lets the page scroll');
+    pz.bounds = null;
+    assert.equal(pz.scrollBy(0, -10), false);
+  });
+
+  it('lets a drawing pushed past an end only come back', () => {
+    // span [0, 1000] in a 300 px viewport: the translation stays within [-724, 24]
+    assert.equal(scrolled(100, 10, 0, 1000, 300), 90);
+    assert.equal(scrolled(100, -10, 0, 1000, 300), 100, 'already past the start');
+    assert.equal(scrolled(-800, 10, 0, 1000, 300), -800, 'already past the end');
+    assert.equal(scrolled(-800, -10, 0, 1000, 300), -790);
+    assert.equal(scrolled(0, 500, 0, 200, 300), 0, 'a drawing that fits stays');
   });
 });

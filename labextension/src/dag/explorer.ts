@@ -1,21 +1,25 @@
 /**
  * The interactive network view: a toolbar (search, zoom, fit, expand), the drawing with
- * pan and zoom, and a details panel. Both layouts (groups collapsed, every layer drawn)
- * come computed from Python; the view switches between them.
+ * pan and zoom, and a details panel. A click on a group draws that group layer by layer,
+ * the others staying boxes; "Expand all" draws every layer. Each of these layouts comes
+ * computed from Python (the engine of the notebook's SVG drawing); the view switches
+ * between them.
  */
 import { KINDS, PALETTE } from '../vocabulary';
 import { showGroup, showLayer } from './details';
 import { compactNumber, formatInt } from './format';
-import { DagIndex } from './graph';
+import { ALL_GROUPS, DagIndex } from './graph';
 import { PanZoom } from './panzoom';
 import { buildScene, IScene } from './scene';
-import { IDagData } from './types';
+import { IDagData, IDagLayout } from './types';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const MIN_HEIGHT = 180;
 const MAX_HEIGHT = 560;
-const SEARCH_SCALE = 0.8; // a found layer is shown at least this large
-const INITIAL_SCALE = 0.5; // the first view is no smaller than this
+// The smallest text of the drawing is 11 px (frame labels; box labels are 12 px): at this
+// scale or more it is at least 10 px on screen. The first view, an opened group and a
+// found layer are shown no smaller; the rest is a scroll away.
+export const READABLE_SCALE = 0.92;
 
 let instances = 0;
 
@@ -73,7 +77,12 @@ export class DagExplorer {
     this._count = html('span', 'dln-dag-search-count', bar);
     const zoomOut = button(bar, 'dln-dag-zoom-out', '−', 'Zoom out');
     const zoomIn = button(bar, 'dln-dag-zoom-in', '+', 'Zoom in');
-    const fit = button(bar, 'dln-dag-fit', 'Fit', 'Show the whole network');
+    const fit = button(
+      bar,
+      'dln-dag-fit',
+      'Fit',
+      "Fit the network's width (all of it when it fits)"
+    );
     this._toggle = button(bar, 'dln-dag-toggle', 'Expand all', 'Draw every layer');
     this._toggle.hidden = !this.index.canExpand;
 
@@ -89,8 +98,6 @@ export class DagExplorer {
 
     const body = html('div', 'dln-dag-body', host);
     this.viewport = html('div', 'dln-dag-viewport', body);
-    const height = Math.min(MAX_HEIGHT, Math.max(MIN_HEIGHT, data.layout.height + 48));
-    this.viewport.style.height = `${Math.round(height)}px`;
     const svg = document.createElementNS(SVG_NS, 'svg');
     svg.setAttribute('class', 'dln-dag-svg');
     svg.innerHTML =
@@ -109,13 +116,14 @@ export class DagExplorer {
     this.panel = html('div', 'dln-dag-details', side);
 
     this._pz = new PanZoom(this.viewport, this._camera, target => this._click(target));
-    this._setScene(false);
+    this._setScene(null);
 
     zoomIn.addEventListener('click', () => this._pz.zoomBy(1.25));
     zoomOut.addEventListener('click', () => this._pz.zoomBy(0.8));
     fit.addEventListener('click', () => this.fit());
     this._toggle.addEventListener('click', () => {
-      this._setScene(!this._scene.expanded);
+      this._setScene(this._open === ALL_GROUPS ? null : ALL_GROUPS);
+      this._select(null);
       this.fit();
     });
     close.addEventListener('click', () => this._select(null));
@@ -136,16 +144,16 @@ export class DagExplorer {
     this._resize = new ResizeObserver(() => {
       if (!this._fitted && this.viewport.clientWidth > 0) {
         this._fitted = true;
-        this._pz.focus(this._scene.bounds, data.layout.direction, INITIAL_SCALE, 1);
+        this._pz.focus(this._scene.bounds, data.layout.direction, READABLE_SCALE, 1);
         this._pz.flush();
       }
     });
     this._resize.observe(this.viewport);
   }
 
-  /** Show the whole drawing. */
+  /** Fit the drawing's width (its height in a left-to-right drawing); all of it when it fits. */
   fit(): void {
-    this._pz.fit(this._scene.bounds, 1);
+    this._pz.fitAcross(this._scene.bounds, this._direction, 1);
   }
 
   dispose(): void {
@@ -154,24 +162,37 @@ export class DagExplorer {
   }
 
   // -- scenes ------------------------------------------------------------------------
-  private _setScene(expanded: boolean): void {
-    const data = this.index.data;
-    const layout = expanded && this.index.canExpand ? data.expanded_layout! : data.layout;
-    const key = layout === data.layout ? 'grouped' : 'expanded';
-    let scene = this._scenes.get(key);
+  /** Draw the layout of *open*: null (groups as boxes), a group id, or ALL_GROUPS. */
+  private _setScene(open: string | null): void {
+    const layout = this.index.layoutFor(open);
+    let scene = this._scenes.get(layout);
     if (!scene) {
       scene = buildScene(this.index, layout, this._markerId);
-      this._scenes.set(key, scene);
+      this._scenes.set(layout, scene);
     }
     if (this._scene) {
       this._camera.removeChild(this._scene.root);
     }
+    this._open = open;
     this._scene = scene;
     this._camera.appendChild(scene.root);
+    this._pz.bounds = scene.bounds;
+    // the viewport grows with the drawing (an opened group) up to MAX_HEIGHT, and stays
+    const height = Math.min(MAX_HEIGHT, Math.max(MIN_HEIGHT, scene.bounds.h + 48));
+    if (height > this._height) {
+      this._height = Math.round(height);
+      this.viewport.style.height = `${this._height}px`;
+    }
     this.host.dataset.mode = scene.expanded ? 'expanded' : 'grouped';
-    this._toggle.textContent = scene.expanded ? 'Collapse groups' : 'Expand all';
-    this._toggle.title = scene.expanded ? 'Draw repeated blocks as one box' : 'Draw every layer';
+    this.host.dataset.open = scene.open.join(' ');
+    const all = open === ALL_GROUPS;
+    this._toggle.textContent = all ? 'Collapse groups' : 'Expand all';
+    this._toggle.title = all ? 'Draw repeated blocks as one box' : 'Draw every layer';
     this._decorate();
+  }
+
+  private get _direction(): 'TB' | 'LR' {
+    return this.index.data.layout.direction;
   }
 
   /** Put the selection and search classes on the current scene's elements. */
@@ -239,41 +260,45 @@ export class DagExplorer {
     this._select(null);
   }
 
-  /** Draw every layer and bring the members of group *id* into view. */
+  /**
+   * Draw group *id* layer by layer, every other group as a box (an open group closes),
+   * and bring its members into view at a readable scale.
+   */
   expandGroup(id: string): void {
-    if (!this.index.canExpand) {
+    if (!this.index.canExpand || !this.index.groups.has(id)) {
       return;
     }
-    this._setScene(true);
+    this._setScene(id);
     this._select({ kind: 'group', id });
     const rect = this._scene.rects.get(id);
     if (rect) {
-      this._pz.focus(rect, this.index.data.expanded_layout!.direction);
+      this._pz.focus(rect, this._direction, READABLE_SCALE);
     }
   }
 
   /** Draw the groups as boxes and bring group *id*'s box into view. */
   collapseGroup(id: string): void {
-    this._setScene(false);
+    this._setScene(null);
     this._select({ kind: 'group', id });
     const rect = this._scene.rects.get(id);
     if (rect) {
-      this._pz.focus(rect, this.index.data.layout.direction, 0.45, Math.max(this._pz.k, 0.6));
+      this._pz.focus(rect, this._direction, READABLE_SCALE, Math.max(this._pz.k, READABLE_SCALE));
     }
   }
 
-  /** Select layer *id*, show it (expanding the groups if it is inside one) and its details. */
+  /** Select layer *id*, show it (opening its group if it is inside a closed one) and its details. */
   showLayer(id: string): void {
-    if (!this.index.nodes.has(id)) {
+    const node = this.index.nodes.get(id);
+    if (!node) {
       return;
     }
-    if (!this._scene.boxes.has(id) && this.index.canExpand) {
-      this._setScene(true);
+    if (!this._scene.boxes.has(id) && node.group) {
+      this._setScene(node.group);
     }
     this._select({ kind: 'node', id });
     const rect = this._scene.rects.get(id);
     if (rect) {
-      const k = Math.min(Math.max(this._pz.k, SEARCH_SCALE), 1.5);
+      const k = Math.min(Math.max(this._pz.k, READABLE_SCALE), 1.5);
       this._pz.centre(rect.x + rect.w / 2, rect.y + rect.h / 2, k);
     }
   }
@@ -299,15 +324,12 @@ export class DagExplorer {
     }
   }
 
+  /** Select group *id* as it is drawn now (a box, or a frame when it is open). */
   private _showGroupFromPanel(id: string): void {
-    if (this._scene.expanded) {
-      this._select({ kind: 'group', id });
-      const rect = this._scene.rects.get(id);
-      if (rect) {
-        this._pz.focus(rect, this.index.data.expanded_layout!.direction);
-      }
-    } else {
-      this.collapseGroup(id);
+    this._select({ kind: 'group', id });
+    const rect = this._scene.rects.get(id);
+    if (rect) {
+      this._pz.focus(rect, this._direction, READABLE_SCALE);
     }
   }
 
@@ -343,8 +365,10 @@ export class DagExplorer {
     this.showLayer(this._matches[this._matchIndex]);
   }
 
-  private _scenes = new Map<string, IScene>();
+  private _scenes = new Map<IDagLayout, IScene>();
   private _scene!: IScene;
+  private _open: string | null = null;
+  private _height = 0;
   private _camera: SVGGElement;
   private _pz: PanZoom;
   private _side: HTMLDivElement;

@@ -1,7 +1,10 @@
 /**
  * Look-ups over one network message: layers and groups by id, neighbours, search.
  */
-import { IDagData, IDagGroup, IDagNode } from './types';
+import { IDagData, IDagGroup, IDagLayout, IDagNode } from './types';
+
+/** The expansion state that draws every layer (any other state is null or a group id). */
+export const ALL_GROUPS = '*';
 
 /** Indexes of a network message. */
 export class DagIndex {
@@ -30,6 +33,27 @@ export class DagIndex {
   /** Whether the message holds a layout with every layer drawn. */
   get canExpand(): boolean {
     return this.data.groups.length > 0 && !!this.data.expanded_layout;
+  }
+
+  /**
+   * The layout of an expansion state: null draws every group as a box, a group id draws
+   * that group layer by layer and the others as boxes (an unknown id: none), ALL_GROUPS
+   * draws every layer.
+   * Every layout comes from Python's layout engine, as the notebook's SVG drawing does.
+   */
+  layoutFor(open: string | null): IDagLayout {
+    const data = this.data;
+    if (open === null || !this.canExpand) {
+      return data.layout;
+    }
+    if (open === ALL_GROUPS) {
+      return data.expanded_layout!;
+    }
+    if (!this.groups.has(open)) {
+      return data.layout;
+    }
+    // with a single group, opening it draws every layer
+    return data.group_layouts?.[open] ?? data.expanded_layout!;
   }
 
   /** Total number of parameters. */

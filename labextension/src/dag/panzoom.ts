@@ -1,5 +1,6 @@
 /**
- * Pan and zoom of an SVG group by a CSS transform: drag to pan, wheel to zoom around the
+ * Pan and zoom of an SVG group by a CSS transform: drag or wheel to pan (the wheel scrolls
+ * the drawing until its end, then the page), Ctrl/⌘ + wheel or a pinch to zoom around the
  * pointer. At most one transform is written per animation frame.
  */
 import { IRect } from './types';
@@ -8,12 +9,15 @@ export const MIN_SCALE = 0.02;
 export const MAX_SCALE = 4;
 const DRAG_THRESHOLD = 4; // px a press may move and still count as a click
 const FAR_SCALE = 0.35; // below this scale box text is hidden (it is unreadable anyway)
+const EDGE = 24; // px kept between the drawing's ends and the viewport's edges
 
 /** Pan and zoom state of one viewport. */
 export class PanZoom {
   k = 1;
   tx = 0;
   ty = 0;
+  /** The drawing's extent: the wheel scrolls within it. */
+  bounds: IRect | null = null;
 
   /**
    * @param viewport the element that receives pointer and wheel events.
@@ -82,6 +86,40 @@ export class PanZoom {
     } else {
       this.set(k, 24 - rect.x * k, h / 2 - (rect.y + rect.h / 2) * k);
     }
+  }
+
+  /**
+   * Fit *rect* across the flow (its width in a TB drawing, its height in an LR one), no
+   * larger than *maxScale*: whole and centred when it then fits along the flow too, else
+   * with its start at the viewport's edge. A tall network stays readable, not a strip.
+   */
+  fitAcross(rect: IRect, direction: 'TB' | 'LR', maxScale = 1): void {
+    const [w, h] = this.size;
+    const across =
+      direction === 'TB'
+        ? (w - 2 * EDGE) / Math.max(rect.w, 1)
+        : (h - 2 * EDGE) / Math.max(rect.h, 1);
+    const k = clamp(Math.min(across, maxScale), MIN_SCALE, MAX_SCALE);
+    this.focus(rect, direction, k, k);
+  }
+
+  /**
+   * Scroll the drawing by (dx, dy) viewport px, no further than its ends (bounds);
+   * returns whether it moved. Along an axis where the drawing fits, nothing moves.
+   */
+  scrollBy(dx: number, dy: number): boolean {
+    const b = this.bounds;
+    if (!b) {
+      return false;
+    }
+    const [w, h] = this.size;
+    const tx = scrolled(this.tx, dx, b.x * this.k, (b.x + b.w) * this.k, w);
+    const ty = scrolled(this.ty, dy, b.y * this.k, (b.y + b.h) * this.k, h);
+    if (Math.abs(tx - this.tx) < 0.5 && Math.abs(ty - this.ty) < 0.5) {
+      return false;
+    }
+    this.set(this.k, tx, ty);
+    return true;
   }
 
   /** Put drawing point (x, y) in the middle of the viewport at scale *k*. */
@@ -186,11 +224,20 @@ export class PanZoom {
   };
 
   private _onWheel = (event: WheelEvent): void => {
-    event.preventDefault();
     const unit = event.deltaMode === 1 ? 16 : event.deltaMode === 2 ? 400 : 1;
-    const factor = Math.exp(-event.deltaY * unit * 0.0015);
-    const rect = this.viewport.getBoundingClientRect();
-    this.zoomAt(event.clientX - rect.left, event.clientY - rect.top, factor);
+    if (event.ctrlKey || event.metaKey) {
+      event.preventDefault();
+      const factor = Math.exp(-event.deltaY * unit * 0.0015);
+      const rect = this.viewport.getBoundingClientRect();
+      this.zoomAt(event.clientX - rect.left, event.clientY - rect.top, factor);
+      return;
+    }
+    // Shift + wheel scrolls sideways, as in a page
+    const [dx, dy] =
+      event.shiftKey && !event.deltaX ? [event.deltaY, 0] : [event.deltaX, event.deltaY];
+    if (this.scrollBy(dx * unit, dy * unit)) {
+      event.preventDefault(); // else the page scrolls on
+    }
   };
 
   private _frame = 0;
@@ -207,4 +254,19 @@ export class PanZoom {
 
 function clamp(v: number, lo: number, hi: number): number {
   return Math.max(lo, Math.min(hi, v));
+}
+
+/**
+ * The translation *t* after scrolling by *delta* px along an axis where the drawing spans
+ * [lo, hi] (scaled) and the viewport *size* px: its ends stop EDGE px inside the viewport.
+ * A drawing that fits does not move; one already past an end may only come back.
+ */
+export function scrolled(t: number, delta: number, lo: number, hi: number, size: number): number {
+  if (hi - lo + 2 * EDGE <= size) {
+    return t;
+  }
+  const first = EDGE - lo; // the drawing's start at the viewport's start
+  const last = size - EDGE - hi; // its end at the viewport's end
+  const next = t - delta;
+  return delta > 0 ? Math.max(next, Math.min(last, t)) : Math.min(next, Math.max(first, t));
 }

@@ -17,12 +17,14 @@ const PAD_Y = 7;
 
 /** One drawn layout and the elements the view updates. */
 export interface IScene {
-  /** Whether every layer is drawn (group frames) or groups are boxes. */
+  /** Whether every layer is drawn. */
   expanded: boolean;
+  /** The groups drawn layer by layer, each in a frame. */
+  open: string[];
   root: SVGGElement;
   /** Layer or group id -> its box element. */
   boxes: Map<string, SVGGElement>;
-  /** Group id -> its frame (expanded scenes). */
+  /** Group id -> its frame (groups drawn layer by layer). */
   frames: Map<string, SVGGElement>;
   /** Box id -> rectangle of the box (or of the frame, for a group in an expanded scene). */
   rects: Map<string, IRect>;
@@ -166,8 +168,8 @@ function drawFrame(frame: IGroupFrame): SVGGElement {
 }
 
 /**
- * Draw *layout*: a layer box per layer id, a group box per group id and, when every
- * layer is drawn, a frame around the members of each group.
+ * Draw *layout*: a layer box per layer id, a group box per group id and a frame around
+ * the members of each group drawn layer by layer.
  */
 export function buildScene(index: DagIndex, layout: IDagLayout, markerId: string): IScene {
   const root = svg('g', { class: 'dln-dag-scene' });
@@ -176,6 +178,7 @@ export function buildScene(index: DagIndex, layout: IDagLayout, markerId: string
   const boxLayer = svg('g', { class: 'dln-dag-boxes' }, root);
   const scene: IScene = {
     expanded: layout.expanded,
+    open: layout.open ?? (layout.expanded ? index.data.groups.map(g => g.id) : []),
     root,
     boxes: new Map(),
     frames: new Map(),
@@ -225,15 +228,14 @@ export function buildScene(index: DagIndex, layout: IDagLayout, markerId: string
   }
   edgeLayer.appendChild(edges);
 
-  if (layout.expanded) {
-    const { frames, bounds } = groupFrames(index.data.groups, scene.rects, scene.bounds);
-    for (const frame of frames) {
-      const el = drawFrame(frame);
-      frameLayer.appendChild(el);
-      scene.frames.set(frame.group.id, el);
-      scene.rects.set(frame.group.id, frame.rect);
-    }
-    scene.bounds = bounds;
+  // a frame around each group drawn layer by layer
+  const { frames, bounds } = groupFrames(index.data.groups, scene.rects, scene.bounds);
+  for (const frame of frames) {
+    const el = drawFrame(frame);
+    frameLayer.appendChild(el);
+    scene.frames.set(frame.group.id, el);
+    scene.rects.set(frame.group.id, frame.rect);
   }
+  scene.bounds = bounds;
   return scene;
 }

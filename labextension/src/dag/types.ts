@@ -54,7 +54,10 @@ export interface IDagEdge {
 
 /** Positions of the boxes and edges of one drawing. */
 export interface IDagLayout {
+  /** Whether every layer is drawn. */
   expanded: boolean;
+  /** The groups drawn layer by layer (in a frame) rather than as one box. */
+  open?: string[];
   direction: 'TB' | 'LR';
   width: number;
   height: number;
@@ -69,8 +72,12 @@ export interface IDagData {
   nodes: IDagNode[];
   edges: [string, string][];
   groups: IDagGroup[];
+  /** Groups collapsed. */
   layout: IDagLayout;
+  /** Every layer drawn (when there are groups). */
   expanded_layout?: IDagLayout;
+  /** Group id -> the layout with that group alone drawn layer by layer (two groups or more). */
+  group_layouts?: { [id: string]: IDagLayout };
 }
 
 /** An axis-aligned rectangle in drawing coordinates. */
