@@ -6,6 +6,14 @@ strategy's scope (so its variables are mirrored on every device) with the
 network's current weights, and compiles it; after training,
 :func:`sync_back` copies the trained weights into the network's own layers.
 
+Several processes (workers, on one machine or many): every worker runs the
+same script, which calls :func:`multiworker` before anything else starts
+TensorFlow (TensorFlow configures its collective operations once, at
+startup), then trains with ``net.fit(..., strategy="multiworker")``. Keras'
+own ``fit`` fails under ``MultiWorkerMirroredStrategy`` (keras-team/keras#20585),
+so the model that :func:`strategy_model` returns for that strategy trains
+with dl_notebook's distributed loop (:mod:`dl_notebook.train._multiworker`).
+
 Example:
     >>> import dl_notebook as dn
     >>> from dl_notebook.train.distribute import resolve_strategy, strategy_model, sync_back
@@ -18,14 +26,67 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import sys
 
 from .._keras import is_keras_model, keras
-from ..errors import InvalidArgumentError
+from ..errors import DLError, InvalidArgumentError
 
-__all__ = ["STRATEGIES", "resolve_strategy", "strategy_model", "sync_back"]
+__all__ = ["STRATEGIES", "multiworker", "resolve_strategy", "strategy_model", "sync_back"]
 
 STRATEGIES = ("mirrored", "multiworker")
+
+_multiworker_strategy = None  # one per process: TensorFlow allows it only once
+
+
+def multiworker(cluster_resolver=None):
+    """This process's ``tf.distribute.MultiWorkerMirroredStrategy``, made on the first call.
+
+    Call it at the start of the script that every worker runs, before
+    anything starts TensorFlow (building a network, loading data, a Keras
+    optimizer); ``fit(strategy="multiworker")`` then trains with it. The
+    workers come from *cluster_resolver*, or else from the ``TF_CONFIG``
+    environment variable (no ``TF_CONFIG``: this process alone). Later
+    calls return the same strategy.
+
+    Args:
+        cluster_resolver: a ``tf.distribute.cluster_resolver.ClusterResolver``
+            such as ``SlurmClusterResolver()``, or None for ``TF_CONFIG``.
+
+    Raises:
+        DLError: TensorFlow has started already in this process.
+
+    Example:
+        >>> from dl_notebook.train.distribute import multiworker
+        >>> strategy = multiworker()  # first line of the script  # doctest: +SKIP
+        >>> multiworker(cluster_resolver="node1:2222")
+        Traceback (most recent call last):
+        ...
+        dl_notebook.errors.InvalidArgumentError: cluster_resolver must be a tf.distribute.cluster_resolver.ClusterResolver or None; got str.
+    """
+    global _multiworker_strategy
+    import tensorflow as tf
+
+    if cluster_resolver is not None and not isinstance(
+            cluster_resolver, tf.distribute.cluster_resolver.ClusterResolver):
+        raise InvalidArgumentError(
+            f"cluster_resolver must be a tf.distribute.cluster_resolver.ClusterResolver or "
+            f"None; got {type(cluster_resolver).__name__}."
+        )
+    if _multiworker_strategy is not None:
+        return _multiworker_strategy
+    try:
+        strategy = tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=cluster_resolver)
+    except (RuntimeError, ValueError) as err:
+        if "startup" not in str(err):
+            raise
+        raise DLError(
+            'strategy="multiworker" must be set up before TensorFlow starts: call '
+            "dn.train.distribute.multiworker() at the top of the script, before building a network "
+            "or loading data."
+        ) from err
+    _multiworker_strategy = strategy
+    return strategy
 
 
 def _choices_error(strategy):
@@ -42,8 +103,7 @@ def resolve_strategy(strategy):
     - ``"mirrored"``: ``tf.distribute.MirroredStrategy`` over all logical
       GPUs, or over all logical CPUs when there is no GPU (TensorFlow's own
       default would use one CPU only).
-    - ``"multiworker"``: ``tf.distribute.MultiWorkerMirroredStrategy()``
-      (workers from the ``TF_CONFIG`` environment variable; create it at the
+    - ``"multiworker"``: the strategy of :func:`multiworker` (call it at the
       start of the program, before other TensorFlow work).
     - a ``tf.distribute.Strategy``: returned as it is.
 
@@ -63,7 +123,7 @@ def resolve_strategy(strategy):
         import tensorflow as tf
 
         if key == "multiworker":
-            return tf.distribute.MultiWorkerMirroredStrategy()
+            return multiworker()
         devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
         return tf.distribute.MirroredStrategy(devices=[d.name for d in devices])
     tf = sys.modules.get("tensorflow")  # an object cannot be a Strategy before TF is imported
@@ -88,7 +148,9 @@ def strategy_model(net, strategy, compile_fn=None):
     With a strategy, the model is a clone (``keras.models.clone_model``:
     same layers, names and configuration) holding the network's current
     weights; training it leaves the network as it is until
-    :func:`sync_back`. Without one (``strategy=None``), the network's own
+    :func:`sync_back`. Under ``MultiWorkerMirroredStrategy`` its ``fit``
+    is :func:`dl_notebook.train._multiworker.fit` (same arguments), which
+    trains across the workers. Without one (``strategy=None``), the network's own
     model is compiled and returned.
 
     Args:
@@ -121,6 +183,10 @@ def strategy_model(net, strategy, compile_fn=None):
         model.set_weights(source.get_weights())
         if compile_fn is not None:
             compile_fn(model)
+    if isinstance(strategy, sys.modules["tensorflow"].distribute.MultiWorkerMirroredStrategy):
+        from . import _multiworker  # Keras' fit fails under this strategy: our loop instead
+
+        model.fit = functools.partial(_multiworker.fit, model)
     return model
 
 
