@@ -407,6 +407,8 @@ def test_resnet50_opens_readable_and_its_groups_open_one_at_a_time(
 
         # the first view: readable text, the drawing's start in view, the rest a scroll away
         text = min_text_px(root)
+        print(f"ResNet50 first view: scale {viewport.get_attribute('data-scale')}, "
+              f"smallest label {text['smallest']:.1f} px over {text['seen']} labels")
         assert text["seen"] >= 6 and text["smallest"] >= 10, text
         vp = viewport.bounding_box()
         scene = root.locator(".dln-dag-scene").bounding_box()
