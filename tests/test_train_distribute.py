@@ -1,4 +1,7 @@
-"""Strategies: choosing one, training a network's copy under MirroredStrategy on two CPUs, syncing back."""
+"""Strategies: choosing one, training a network's copy under MirroredStrategy on two CPUs, syncing back.
+
+The two-process multi-worker test is in test_multiworker.py.
+"""
 
 from __future__ import annotations
 
@@ -78,6 +81,11 @@ MIRRORED = """
     replicas = mirrored.num_replicas_in_sync
     devices = sorted(mirrored.extended.worker_devices)
     two, two_loss = train(mirrored)
+    # The multi-worker loop with two replicas in one process (a worker with two GPUs).
+    from dl_notebook.train._multiworker import fit as loop_fit
+    loop = strategy_model(net, mirrored, compile_fn)
+    loop_loss = loop_fit(loop, tf.data.Dataset.from_tensor_slices((x, y)).batch(64),
+                         epochs=4).history["loss"]
     untouched = all(np.array_equal(a, b) for a, b in zip(net.to_keras().get_weights(), initial))
     one, one_loss = train(tf.distribute.OneDeviceStrategy("/cpu:0"))
     sync_back(net, two)
@@ -91,6 +99,9 @@ MIRRORED = """
         "weight_diff": max(float(np.abs(a - b).max())
                            for a, b in zip(one.get_weights(), two.get_weights())),
         "moved": max(float(np.abs(a - b).max()) for a, b in zip(initial, two.get_weights())),
+        "loop_loss": loop_loss,
+        "loop_diff": max(float(np.abs(a - b).max())
+                         for a, b in zip(loop.get_weights(), two.get_weights())),
         "synced_diff": float(max(synced)), "pred_diff": float(pred),
     }))
 """
@@ -109,6 +120,10 @@ def test_mirrored_on_two_cpus_matches_one_device_and_syncs_back(tmp_path):
     # scaling) changes the weights by ~1e-2.
     assert r["loss_two"] == pytest.approx(r["loss_one"], rel=1e-4, abs=1e-5)
     assert r["weight_diff"] < 1e-4
+    # dl_notebook's multi-worker loop (for MultiWorkerMirroredStrategy, where Keras' fit fails)
+    # takes the same steps as Keras' fit under MirroredStrategy.
+    assert r["loop_loss"] == pytest.approx(r["loss_two"], rel=1e-5)
+    assert r["loop_diff"] < 1e-5
     assert r["synced_diff"] == 0.0 and r["pred_diff"] < 1e-5
 
 
