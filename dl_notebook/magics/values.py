@@ -29,7 +29,7 @@ _MAX_INT = 2**63 - 1  # what TensorFlow and NumPy hold in an int64
 
 
 def _shown(text: str) -> str:
-    return text if len(text) <= 24 else f"{text[:12]}…{text[-4:]} ({len(text)} characters)"
+    return text if len(text) <= 60 else f"{text[:12]}…{text[-4:]} ({len(text)} characters)"
 
 
 def _int(token: Token, text: str) -> int:
