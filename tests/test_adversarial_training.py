@@ -64,29 +64,29 @@ def test_nan_epoch_is_never_checkpointed_and_resume_goes_on_from_finite(pixels, 
     x, y = pixels
     folder = str(tmp_path / "ckpt")
     net = dn.applications.LeNet5(input_shape=(8, 8, 1))
-    hist = net.fit((x, y), epochs=2, solver=dn.solvers.Vanilla(learning_rate=0.01),
+    hist = net.fit((x, y), epochs=1, solver=dn.solvers.Vanilla(learning_rate=0.01),
                    checkpoint_dir=folder, seed=0, **quiet())
     assert hist.status == dn.train.RunStatus.COMPLETED
     good = [w.copy() for w in net.to_keras().get_weights()]
 
     with pytest.warns(UserWarning, match="learning_rate 0.01 → 1e\\+06"):
-        hist = net.fit((x, y), epochs=4, solver=dn.solvers.Vanilla(learning_rate=1e6),
+        hist = net.fit((x, y), epochs=3, solver=dn.solvers.Vanilla(learning_rate=1e6),
                        checkpoint_dir=folder, resume=True, seed=0, **quiet())
     assert hist.status == dn.train.RunStatus.DIVERGED, hist.stop_reason
-    assert "epoch 3" in hist.stop_reason
-    assert latest_epoch(folder) == 2  # the NaN epoch never became `latest`
-    assert not any(name.startswith("epoch-0003") for name in os.listdir(folder))
+    assert "epoch 2" in hist.stop_reason
+    assert latest_epoch(folder) == 1  # the NaN epoch never became `latest`
+    assert not any(name.startswith("epoch-0002") for name in os.listdir(folder))
     ckpt = load_checkpoint(folder)
-    assert ckpt.epoch == 2 and finite(ckpt.load_model().get_weights())
+    assert ckpt.epoch == 1 and finite(ckpt.load_model().get_weights())
     assert finite(net.to_keras().get_weights())  # the last finite weights, in memory too
     assert all(np.array_equal(a, b) for a, b in zip(good, net.to_keras().get_weights()))
 
-    hist = net.fit((x, y), epochs=4, solver=dn.solvers.Vanilla(learning_rate=0.01),
+    hist = net.fit((x, y), epochs=3, solver=dn.solvers.Vanilla(learning_rate=0.01),
                    checkpoint_dir=folder, resume=True, seed=0, **quiet())
     assert hist.status == dn.train.RunStatus.COMPLETED
-    assert hist.frame["epoch"].tolist() == [1, 2, 3, 4]
+    assert hist.frame["epoch"].tolist() == [1, 2, 3]
     assert np.isfinite(hist.frame["loss"]).all() and finite(net.to_keras().get_weights())
-    assert latest_epoch(folder) == 4
+    assert latest_epoch(folder) == 3
 
 
 def test_nan_input_image_is_noticed_though_the_loss_stays_finite(pixels):
@@ -234,12 +234,14 @@ def test_prescaled_data_into_a_rescaling_input_warns_once_and_names_the_fix(pixe
 def test_pixel_values_and_unscaled_inputs_give_no_warning(pixels):
     import tensorflow as tf
 
+    from dl_notebook.train._fit_data import FitData, warn_if_prescaled
+
     x, y = pixels
     with says_nothing():
-        dn.applications.LeNet5(input_shape=(8, 8, 1)).fit((x, y), epochs=1, **quiet())
-        batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(64)
+        batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(64)  # 0..255
         dn.applications.LeNet5(input_shape=(8, 8, 1)).fit(batches, epochs=1, **quiet())
-        small_net().fit((x / 255, y), epochs=1, **quiet())  # no rescaling input: 0..1 is fine
+        warn_if_prescaled(dn.applications.LeNet5(input_shape=(8, 8, 1)), FitData((x, y)))
+        warn_if_prescaled(small_net(), FitData((x / 255, y)))  # no rescaling input: 0..1 is fine
     with pytest.warns(UserWarning, match="already within 0..1"):  # a tf.data first batch
         batches = tf.data.Dataset.from_tensor_slices((x / 255, y)).batch(64)
-        dn.applications.LeNet5(input_shape=(8, 8, 1)).fit(batches, epochs=1, **quiet())
+        warn_if_prescaled(dn.applications.LeNet5(input_shape=(8, 8, 1)), FitData(batches))
