@@ -3,8 +3,8 @@
 Each worker runs WORKER (below) with its own TF_CONFIG. The workers start from different
 random weights (the chief's are sent to the other), train the digits with a fixed seed,
 then train again without a seed (the chief's shuffle seed is shared) and are stopped from
-the chief alone. The weights of the first run are compared with one process training on
-the same global batches.
+the chief alone; last, they refuse to resume from different epochs. The weights of the
+first run are compared with one process training on the same global batches.
 """
 
 from __future__ import annotations
@@ -64,8 +64,16 @@ WORKER = f"""
     second = net.fit((x, y), epochs=4, batch_size=32, solver=solver, live=False,
                      strategy="multiworker", stop_event=stop, callbacks=[StopOnChief()])
     np.savez(f"{{out}}/second{{index}}.npz", *net.to_keras().get_weights())
+
+    try:  # each worker resumes from its own folder: only the chief's holds checkpoints
+        net.fit((x, y), epochs=5, batch_size={BATCH}, solver=solver, seed={SEED}, live=False,
+                strategy="multiworker", checkpoint_dir=f"{{out}}/ckpt{{index}}", resume=True)
+        resumed = "trained"
+    except dn.InvalidArgumentError as err:
+        resumed = str(err)
     print(json.dumps({{"first": first.rows, "first_status": first.status.value,
-                      "second": second.rows, "second_status": second.status.value}}))
+                      "second": second.rows, "second_status": second.status.value,
+                      "resumed": resumed}}))
 """
 
 
@@ -192,3 +200,10 @@ def test_multiworker_after_tensorflow_started_says_what_to_do(monkeypatch):
         distribute.resolve_strategy("multiworker")
     with pytest.raises(dn.InvalidArgumentError, match="cluster_resolver"):
         distribute.multiworker(cluster_resolver="node1:2222")
+
+
+def test_workers_that_would_resume_from_different_epochs_refuse_together(workers):
+    _, ((chief, _), (other, _)) = workers
+    for result in (chief, other):
+        assert "resume from different epochs (the chief from epoch 3)" in result["resumed"]
+        assert "every worker reads" in result["resumed"]

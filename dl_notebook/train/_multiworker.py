@@ -200,13 +200,13 @@ def _read_metrics(model, loss, count, prefix=""):
     return {prefix + key: value for key, value in logs.items()}
 
 
-def _chief_only(callback) -> bool:
+def _chief_only_types() -> tuple:
+    """The callbacks that only the chief runs: checkpoints and progress (text or live view)."""
     from .checkpoint_callback import CheckpointCallback
     from .text_progress import TextProgress
 
     live = _views.view_class("live")
-    return isinstance(callback, (CheckpointCallback, TextProgress)) or (
-        live is not None and isinstance(callback, live))
+    return (CheckpointCallback, TextProgress) + ((live,) if live is not None else ())
 
 
 def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose=0, callbacks=None,
@@ -266,7 +266,10 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose=0, callbacks=N
     _sync_from_chief(model, strategy)
     train_step, test_step = _steps(model, strategy)
 
-    kept = [cb for cb in (callbacks or []) if chief or not _chief_only(cb)]
+    kept = list(callbacks or [])
+    if not chief:
+        skip = _chief_only_types()
+        kept = [cb for cb in kept if not isinstance(cb, skip)]
     callback_list = keras.callbacks.CallbackList(
         kept, add_history=True, model=model, epochs=epochs, steps=steps_per_epoch, verbose=0)
     model.stop_training = False
