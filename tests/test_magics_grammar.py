@@ -220,7 +220,8 @@ def test_subcommand_lines_parse_options_anywhere():
     ("train a b --resume=1", 15, "takes no value"),
     ("summary a b", 15, "unexpected `b`"),
     ("data d --split 60/20/10 --folder x", 20, "add up to 100"),
-    ("data d --size 32", 22, "needs --folder PATH"),
+    ("data d --from mnist", 19, "digits"),
+    ("data d --from digits --force=1", 26, "takes no value"),
     ("model x", 5, "cell magic"),
 ])
 def test_subcommand_errors(line, column, words):

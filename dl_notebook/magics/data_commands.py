@@ -1,14 +1,22 @@
 """``%dl`` subcommands for data, training and inspection: data, train, evaluate, confusion, browse,
 gradcam, heatmap. Each binds or shows what one call of the API returns.
+
+``%dl data digits`` and ``%dl data shapes`` need no folder: the bundled
+datasets are written once to a cache folder (:func:`bundled_folder`).
 """
 
 from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
 
 from ..explain import registry
 from . import lr_forms
 from ._registry import command, find_data, find_network, find_result
 from .grammar import DLSyntaxError
-from .model_cell import check_variable
+from .model_cell import check_binding, check_variable
 from .options import OptionSpec
 from .values import to_number, to_size
 
@@ -30,24 +38,132 @@ def _split(tok):
     return rates
 
 
-@command("data", [("NAME", "the Python name the dataset is bound to")], [
-    OptionSpec("folder", "PATH", "a folder with one sub-folder of images per class",
-               required=True),
+BUNDLED = ("digits", "shapes")  # the datasets `%dl data NAME` makes without --folder
+_BUNDLED_SIZE = {"digits": 32, "shapes": 64}  # the side they are written at without --size
+
+
+def cache_folder() -> Path:
+    """Where bundled datasets are written once: ``$DL_NOTEBOOK_CACHE``, else
+    ``$XDG_CACHE_HOME/dl_notebook`` (``~/.cache/dl_notebook``).
+
+    Example:
+        >>> import os
+        >>> from dl_notebook.magics.data_commands import cache_folder
+        >>> os.environ["DL_NOTEBOOK_CACHE"] = "/tmp/dl-cache"
+        >>> str(cache_folder())
+        '/tmp/dl-cache'
+        >>> del os.environ["DL_NOTEBOOK_CACHE"]
+    """
+    if os.environ.get("DL_NOTEBOOK_CACHE"):
+        return Path(os.environ["DL_NOTEBOOK_CACHE"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "dl_notebook"
+
+
+def _write_bundled(name, folder: Path, size) -> None:
+    from ..data import datasets
+
+    if name == "digits":
+        datasets.digits(folder, size=size)
+    else:
+        datasets.shapes(folder, image_size=size, kind="classify")
+
+
+def bundled_folder(name, size=None) -> Path:
+    """The class-folder tree of bundled dataset *name* at *size*, written on first use.
+
+    ``digits`` (scikit-learn's 1,797 digits, ``dn.datasets.digits``) and
+    ``shapes`` (300 images of circles, squares and triangles,
+    ``dn.datasets.shapes``) are written once to :func:`cache_folder` (the
+    temporary folder when it cannot be written); later calls, from any
+    kernel, read the same files. A tree is written aside and then renamed
+    into place, so kernels starting together never read a half-written one.
+
+    Args:
+        name: ``"digits"`` or ``"shapes"``.
+        size: ``(height, width)`` of the written images; None for 32×32
+            digits and 64×64 shapes.
+
+    Example:
+        >>> import os, tempfile
+        >>> from dl_notebook.magics.data_commands import bundled_folder
+        >>> os.environ["DL_NOTEBOOK_CACHE"] = tempfile.mkdtemp()
+        >>> folder = bundled_folder("digits", (8, 8))
+        >>> folder.name, len(list(folder.glob("*/*.png")))
+        ('digits-8x8', 1797)
+        >>> bundled_folder("digits", (8, 8)) == folder
+        True
+        >>> del os.environ["DL_NOTEBOOK_CACHE"]
+    """
+    side = _BUNDLED_SIZE[name]
+    height, width = (side, side) if size is None else size
+    try:
+        return _written_once(name, cache_folder(), (height, width))
+    except OSError:
+        return _written_once(name, Path(tempfile.gettempdir()) / "dl_notebook-cache",
+                             (height, width))
+
+
+def _written_once(name, root: Path, size) -> Path:
+    final = root / f"{name}-{size[0]}x{size[1]}"
+    if final.is_dir():
+        if name == "digits":  # checks the tree and completes it when files are missing
+            _write_bundled(name, final, size)
+        return final
+    root.mkdir(parents=True, exist_ok=True)
+    aside = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=root))
+    try:
+        _write_bundled(name, aside, size)
+        try:
+            aside.rename(final)
+        except OSError:  # another kernel renamed its copy first: use that one
+            if not final.is_dir():
+                raise
+    finally:
+        if aside.exists():
+            shutil.rmtree(aside, ignore_errors=True)
+    return final
+
+
+@command("data", [("NAME", "the Python name the dataset is bound to; digits or shapes without "
+                   "--folder: the bundled dataset of that name")], [
+    OptionSpec("folder", "PATH", "a folder with one sub-folder of images per class"),
+    OptionSpec("from", "DATASET", "a bundled dataset, digits or shapes (without --folder and "
+               "--from: NAME)", choices=BUNDLED),
     OptionSpec("size", "SIZE", "image size: 32 or 32x28 (height x width)", convert=to_size),
     OptionSpec("grayscale", help="load one channel instead of RGB"),
     OptionSpec("split", "64/16/20", "train/valid/test (or train/test) percentages",
                convert=_split),
-    OptionSpec("seed", "N", "seed of the split", convert=int)],
-    help="Load an image folder; bind NAME and, with --split, NAME_train, NAME_valid, NAME_test.",
-    examples=("%dl data digits --folder data/digits --size 32 --grayscale --split 64/16/20 "
-              "--seed 123",), group=_DATA)
+    OptionSpec("seed", "N", "seed of the split", convert=int),
+    OptionSpec("force", help="bind NAME even when it holds something that is not a network or "
+               "dataset")],
+    help="Load an image folder, or a bundled dataset by name; bind NAME and, with --split, "
+         "NAME_train, NAME_valid, NAME_test. The bundled digits (1,797 handwritten digits) and "
+         "shapes (300 circles, squares and triangles) need no --folder: they are written once "
+         "to a cache folder ($DL_NOTEBOOK_CACHE, or ~/.cache/dl_notebook).",
+    examples=("%dl data digits --size 32 --grayscale --split 64/16/20 --seed 123",
+              "%dl data shapes --size 32 --split 80/20",
+              "%dl data pets --folder data/pets --size 64 --split 70/15/15"), group=_DATA)
 def _data_command(ns, p):
     from ..data import ImageDataset, three_way_split, two_way_split
 
-    name = check_variable(p.args["NAME"])
+    name_tok = p.args["NAME"]
+    name = check_variable(name_tok)
+    check_binding(ns, name_tok, force=bool(p.options.get("force")))
     size = p.options.get("size")
     size = (size, size) if isinstance(size, int) else size
-    data = ImageDataset.from_folder(p.options["folder"], image_size=size,
+    folder = p.options.get("folder")
+    if folder is not None and "from" in p.options:
+        raise DLSyntaxError.at(p.option_tokens["from"], "--from and --folder both say where the "
+                               "images are", "give one of them")
+    bundled = p.options.get("from", name if folder is None else None)
+    if folder is None and bundled not in BUNDLED:
+        raise DLSyntaxError.at(name_tok, f"`{name}` is not a bundled dataset, so --folder PATH "
+                               f"is needed", f"the bundled ones are {' and '.join(BUNDLED)} "
+                               f"(--from digits), or give --folder")
+    if folder is None:
+        folder = bundled_folder(bundled, size)
+    data = ImageDataset.from_folder(folder, image_size=size,
                                     color_mode="grayscale" if p.options.get("grayscale")
                                     else "rgb")
     for part in ("train", "valid", "test"):  # parts of an earlier load would be stale
@@ -88,7 +204,8 @@ def _steps_per_epoch(data, batch):
            OptionSpec("seed", "N", "random seed (the same seed, the same run)", convert=int)],
           help="Train MODEL on DATA; binds MODEL_history (in a notebook it trains in the "
                "background, with the live dashboard).",
-          examples=("%dl train lenet digits --epochs 10 --solver sgd --lr cyclic:1e-4:1e-2",
+          examples=("%dl train lenet digits --epochs 5 --solver adam --lr onecycle:0.005",
+                    "%dl train lenet digits --epochs 10 --solver momentum --lr cyclic:1e-3:5e-2",
                     "%dl train lenet digits --epochs 5 --lr 0.001 --checkpoint ckpt --resume"),
           group=_DATA)
 def _train(ns, p):

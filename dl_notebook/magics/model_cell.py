@@ -46,7 +46,7 @@ from .options import CommandSpec, OptionSpec, parse_command
 from .values import auto_value, to_int, to_number, to_shape, value_of
 
 __all__ = ["MODEL_SPEC", "ModelCell", "ReadyStart", "parse_model_cell", "build_network",
-           "check_variable"]
+           "check_variable", "check_binding"]
 
 MODEL_SPEC = CommandSpec(
     "model",
@@ -68,6 +68,8 @@ MODEL_SPEC = CommandSpec(
         OptionSpec("freeze", help="with --from: freeze every layer but the top (or new head)"),
         OptionSpec("notop", help="with --from: leave out the network's own classifier (with "
                    "--classes: end in a new head)"),
+        OptionSpec("force", help="bind NAME even when it holds something that is not a network "
+                   "or dataset"),
     ),
     help="Build a network from one layer per line and bind it to NAME.",
     rest="[ARG=VALUE…]",
@@ -126,6 +128,8 @@ class ModelCell:
     input_scale: float | None = None
     ready: ReadyStart | None = None
     body: str = ""
+    name_token: Token | None = None  # where NAME stands, for the caret of check_binding
+    force: bool = False  # --force: NAME may replace what the notebook binds to it
 
     @property
     def layer_names(self) -> list[str]:
@@ -153,6 +157,61 @@ def check_variable(token) -> str:
         raise DLSyntaxError.at(token, f"`{name}` is a name Python or IPython needs",
                                f"choose another name, e.g. `my_{name.strip('_') or 'model'}`")
     return name
+
+
+def _is_network_or_data(value) -> bool:
+    from ..data._base import Dataset
+    from ..model import Network
+
+    return isinstance(value, (Network, Dataset)) or (
+        isinstance(value, tuple) and len(value) == 2 and hasattr(value[0], "shape"))
+
+
+def _describe(value) -> str:
+    """What *value* is, in a few words: ``an int (3)``, ``the module numpy``."""
+    import inspect
+
+    if inspect.ismodule(value):
+        return f"the module {value.__name__}"
+    if inspect.isclass(value) or inspect.isroutine(value):
+        kind = "class" if inspect.isclass(value) else "function"
+        return f"the {kind} {getattr(value, '__qualname__', type(value).__name__)}"
+    kind = type(value).__name__
+    text = " ".join(repr(value).split())
+    shown = f" ({text})" if len(text) <= 30 else ""
+    return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}{shown}"
+
+
+def check_binding(ns, token, *, force=False) -> None:
+    """Refuse to bind *token*'s name in *ns* over something that is not a network or dataset.
+
+    ``x = 3`` and then ``%%dl model x`` would silently throw the 3 away;
+    networks and datasets are what ``%%dl model`` and ``%dl data`` make, so
+    replacing one of them is the normal way to run a cell again. ``--force``
+    (*force*) replaces anything.
+
+    Args:
+        ns: the notebook's namespace (a dict).
+        token: the NAME token of the command.
+        force: True when the command says ``--force``.
+
+    Raises:
+        DLSyntaxError: one sentence naming what the name holds and the flag.
+
+    Example:
+        >>> from dl_notebook.magics.grammar import tokenize
+        >>> from dl_notebook.magics.model_cell import check_binding
+        >>> name = tokenize("x")[0]
+        >>> check_binding({"x": 3}, name)
+        Traceback (most recent call last):
+        dl_notebook.magics.grammar.DLSyntaxError: column 1: `x` already holds an int (3); add --force to replace it, or choose another name.
+        >>> check_binding({"x": 3}, name, force=True)
+    """
+    name = token.text
+    if force or name not in ns or _is_network_or_data(ns[name]):
+        return
+    raise DLSyntaxError.at(token, f"`{name}` already holds {_describe(ns[name])}",
+                           "add --force to replace it, or choose another name")
 
 
 def _kind_of(shape, token, kind):
@@ -208,7 +267,9 @@ def parse_model_cell(header: str, body: str, *, prefix: str = HEADER_PREFIX) -> 
     name = check_variable(parsed.args["NAME"])
     shape = parsed.options.get("input")
     if "from" in parsed.options:
-        return _ready_cell(name, parsed, tokens, body)
+        cell = _ready_cell(name, parsed, tokens, body)
+        cell.name_token, cell.force = parsed.args["NAME"], bool(parsed.options.get("force"))
+        return cell
     if parsed.rest:
         raise DLSyntaxError.at(parsed.rest[0], f"unexpected `{parsed.rest[0].text}`",
                                "ARG=VALUE words give a ready network's arguments, with --from")
@@ -224,7 +285,8 @@ def parse_model_cell(header: str, body: str, *, prefix: str = HEADER_PREFIX) -> 
         raise DLSyntaxError.at(parsed.option_tokens["scale"], "--scale needs --input",
                                "or give scale= on the `input` line")
     cell = ModelCell(name, kind, shape, input_token=parsed.option_tokens.get("input"),
-                     input_scale=parsed.options.get("scale"))
+                     input_scale=parsed.options.get("scale"), name_token=parsed.args["NAME"],
+                     force=bool(parsed.options.get("force")))
     taken = {"input1": "by --input"} if shape is not None else {}
     _read_lines(cell, body, taken, "input1" if shape is not None else None)
     if not cell.plans:
