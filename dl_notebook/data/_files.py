@@ -1,12 +1,14 @@
-"""Image files into a ``tf.data`` pipeline: whole batches decoded at once, damaged files reported.
+"""Image files into a ``tf.data`` pipeline, damaged files reported instead of silently dropped.
 
-Each batch of files is decoded by one graph function. When a file in it
-cannot be decoded (damaged image data past a whole-looking header, or a file
-changed since loading), that batch alone is decoded again file by file: a
-file that fails gets a placeholder and a false flag, a Python callback
-records it (the dataset's ``skipped`` and one warning) and the batch keeps
-only its readable images, each with its own label. Nothing is dropped
-without being named.
+The files are cut into batches; several batches are decoded at once, each by
+one thread that decodes its files one after the other with small graph
+functions (no thread hand-over per file). Each file carries its position in
+the dataset. A file that cannot be decoded (damaged image data past a
+whole-looking header, or a file changed since loading) is left out with its
+label; at the end of every pass a Python callback sees which positions never
+came through, records those files (the dataset's ``skipped`` and one
+warning) and leaves them out of the dataset. Nothing is dropped without
+being named.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ import numpy as np
 
 from . import _decode
 
-# Batches decoded at once. Each one decodes its files one after the other, so
-# this is the number of decoding threads: twice the cores, so that the cores
-# stay busy while a thread waits to read a file or for a core of a shared machine.
+# Batches decoded at once, each by one thread: twice the cores, so that the
+# cores stay busy while a thread waits to read a file or for a core of a
+# shared machine.
 PARALLEL_BATCHES = max(4, min(8, 2 * (os.cpu_count() or 2)))
 
 
@@ -55,14 +57,16 @@ def file_decoder(ds):
 
 
 def file_batches(ds, batch_size, shuffle, seed, finish, report):
-    """Batches ``(finish(float32 images), int32 labels)`` of the files of *ds*.
+    """Batches ``(finish(images), int32 labels)`` of the files of *ds*.
 
     Args:
         ds: an image dataset made from files.
         batch_size, shuffle, seed: as ``to_tf_dataset``.
-        finish: graph function applied to each float32 batch (normalisation).
-        report: Python function ``(indices, ok) -> ok`` called with the
-            positions of a batch's files and whether each decoded.
+        finish: graph function from a batch of 0..255 images (uint8, or float32
+            when resized) to the float32 batch given out (normalisation).
+        report: Python function called, in order, with the positions of each
+            batch's files, then with ``[-1]`` at the end of a pass; it returns
+            whether the batch is a real one.
     """
     import tensorflow as tf
 
@@ -72,36 +76,28 @@ def file_batches(ds, batch_size, shuffle, seed, finish, report):
     data = tf.data.Dataset.from_tensor_slices((index, files, labels))
     if shuffle:
         data = data.shuffle(len(ds._paths), seed=seed, reshuffle_each_iteration=True)
-    data = data.batch(batch_size)
 
-    def whole(positions, batch_files, batch_labels):
-        images = tf.map_fn(lambda f: decode_one(*f), batch_files, fn_output_signature=spec,
-                           parallel_iterations=1)
-        return finish(tf.cast(images, tf.float32)), batch_labels
+    def decode_batch(*batch):
+        return (tf.data.Dataset.from_tensor_slices(batch)
+                .map(lambda i, f, y: (decode_one(*f), y, i))
+                .ignore_errors()  # a file that fails is missed by `report` at the end
+                .batch(batch_size)
+                .map(lambda images, y, i: (finish(images), y, i)))
 
-    def careful(positions, batch_files, batch_labels):
-        blank = tf.zeros(spec.shape, spec.dtype)
+    data = data.batch(batch_size).interleave(
+        decode_batch, cycle_length=PARALLEL_BATCHES, num_parallel_calls=PARALLEL_BATCHES,
+        deterministic=True)
+    out = data.element_spec[0]
+    end = tf.data.Dataset.from_tensors((tf.zeros([0, *out.shape[1:]], out.dtype),
+                                        tf.zeros([0], tf.int32), tf.constant([-1], tf.int64)))
 
-        def one(*file):
-            good = tf.data.Dataset.from_tensors(file).map(
-                lambda *f: (decode_one(*f), True)).ignore_errors()
-            return good.concatenate(tf.data.Dataset.from_tensors((blank, False))).take(1)
+    def seen(images, y, positions):
+        real = tf.numpy_function(report, [positions], tf.bool, stateful=True)
+        return images, y, real
 
-        def readable(images, ok):
-            keep = tf.numpy_function(report, [positions, ok], tf.bool, stateful=True)
-            keep.set_shape(ok.shape)
-            return (finish(tf.cast(tf.boolean_mask(images, keep), tf.float32)),
-                    tf.boolean_mask(batch_labels, keep))
-
-        return (tf.data.Dataset.from_tensor_slices(batch_files).flat_map(one)
-                .batch(batch_size).map(readable).filter(lambda x, y: tf.size(y) > 0))
-
-    def batch_dataset(*batch):
-        fast = tf.data.Dataset.from_tensors(batch).map(whole).ignore_errors()
-        return fast.concatenate(careful(*batch)).take(1)  # careful only when fast failed
-
-    return data.interleave(batch_dataset, cycle_length=PARALLEL_BATCHES,
-                           num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return (data.concatenate(end).map(seen)  # one batch at a time, in order
+            .filter(lambda images, y, real: real)
+            .map(lambda images, y, real: (images, y)))
 
 
 def tf_decode(path, use_pil, channels: int, fmt: str | None = None):

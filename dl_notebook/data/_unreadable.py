@@ -41,6 +41,8 @@ class Unreadable:
     def __init__(self):
         self._found: dict[str, str] = {}
         self._lock = threading.Lock()
+        # held by a dataset while it leaves out files (decoding threads report at once)
+        self.prune_lock = threading.Lock()
 
     def __contains__(self, path) -> bool:
         return path in self._found
