@@ -64,6 +64,7 @@ __all__ = [
     "callbacks",
     "data",
     "datasets",
+    "distribute",
     "explain",
     "layers",
     "lr_find",
@@ -80,6 +81,8 @@ def __getattr__(name):  # these import Keras, so they load on first access
         return _importlib.import_module(f"{__name__}.train.{name}")
     if name in ("explain", "applications"):
         return _importlib.import_module(f"{__name__}.{name}")
+    if name == "distribute":
+        return _importlib.import_module(f"{__name__}.train.distribute")
     if name == "lr_find":
         return _importlib.import_module(f"{__name__}.train.lr_find").lr_find
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -252,3 +252,18 @@ def test_the_digits_writer_refuses_a_link_out_of_the_root(tmp_path):
     os.symlink(inside, root / "linked")  # a link that stays inside: written through
     assert digits(root / "linked", data_root=root) == root / "linked"
     assert len(list(inside.glob("*/*.png"))) == 1797
+
+
+def test_the_dashboard_reads_a_chosen_folder_only_inside_its_root(linked):
+    from dl_notebook.widgets._training_run import load_splits
+
+    root, outside = linked
+    escape = root / "pets" / "cat" / "escape.png"
+    os.symlink(outside / "cat" / "secret0.png", escape)
+    settings = dict(folder=str(root / "pets"), size=8, color="rgb", valid=0, test=50, seed=0)
+    cache = {}
+    with pytest.warns(UserWarning, match="escape.png"):
+        train, _, test = load_splits(settings, root, cache)
+    data = next(iter(cache.values()))
+    assert str(escape) not in data.paths and len(train) + len(test) == 4
+    assert str(escape) in dict(data.skipped)

@@ -140,7 +140,9 @@ class FitData:
             def epoch(seed):
                 return source.to_tf_dataset(batch_size=batch_size, shuffle=True, seed=seed)
         stream = tf.data.Dataset.from_tensor_slices(tf.constant(seeds, tf.int64))
-        return {"x": stream.flat_map(epoch).prefetch(tf.data.AUTOTUNE),
+        # Repeated so that files found unreadable while training (one batch fewer) never
+        # leave Keras short of data in the last epoch.
+        return {"x": stream.flat_map(epoch).repeat().prefetch(tf.data.AUTOTUNE),
                 "steps_per_epoch": self.batches_per_epoch(batch_size)}
 
     def validation(self, batch_size):

@@ -57,7 +57,7 @@ def digits_folder(data_root) -> Path:
     from dl_notebook.data.datasets import digits
 
     try:
-        return digits(Path(data_root) / "digits", size=32)
+        return digits(Path(data_root) / "digits", size=32, data_root=data_root)
     except OSError:
         return digits(Path(tempfile.gettempdir()) / "dl_notebook-digits", size=32)
 
@@ -74,9 +74,11 @@ def load_splits(settings, data_root, cache: dict):
     folder = digits_folder(data_root) if folder is None else folder
     size = settings["size"]
     key = (str(folder), size, settings["color"])
-    if key not in cache:
+    if key not in cache:  # a chosen folder is read only inside the data root, links resolved
+        root = None if settings["folder"] is None else data_root
         cache[key] = ImageDataset.from_folder(folder, image_size=(size, size),
-                                              color_mode=settings["color"], verbose=False)
+                                              color_mode=settings["color"], verbose=False,
+                                              data_root=root)
     data = cache[key]
     if settings["valid"]:
         return three_way_split(data, valid_rate=settings["valid"], test_rate=settings["test"],
