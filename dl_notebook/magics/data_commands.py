@@ -1,5 +1,6 @@
-"""``%dl`` subcommands for data, training and inspection: data, train, evaluate, confusion, browse,
-gradcam, heatmap. Each binds or shows what one call of the API returns.
+"""``%dl`` subcommands for data, training and inspection: data, train, evaluate, confusion, browse
+(the heatmaps, gradcam and heatmap, are in :mod:`.explain_commands`). Each binds or shows what one
+call of the API returns.
 
 ``%dl data digits`` and ``%dl data shapes`` need no folder: the bundled
 datasets are written once to a cache folder (:func:`bundled_folder`).
@@ -12,7 +13,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..explain import registry
 from . import lr_forms
 from ._registry import command, find_data, find_network, find_result
 from .grammar import DLSyntaxError
@@ -269,48 +269,3 @@ def _browse(ns, p):
     result = find_result(ns, p.args["MODEL"])
     img_type = _img_type(p.args["IMG_TYPE"]) if "IMG_TYPE" in p.args else "A"
     return result.browse(img_type=img_type)
-
-
-_HEAT_OPTIONS = (OptionSpec("img-type", "C|M|A", "which images: correct, misclassified, all",
-                            choices=_IMG_TYPES),
-                 OptionSpec("n", "N", "how many images (5)", convert=int))
-
-
-@command("gradcam", [_MODEL], _HEAT_OPTIONS,
-          help="Grad-CAM heatmaps over evaluated images.",
-          examples=("%dl gradcam lenet --img-type M --n 4",), group=_INSPECT)
-def _gradcam(ns, p):
-    return _heat(ns, p, "gradcam")
-
-
-def _heatmap(ns, p):
-    return _heat(ns, p, p.options.get("method", "gradcam"))
-
-
-def _method_option():
-    """``--method``: its choices and help are the methods registered in dl_notebook.explain."""
-    shown = [f"{m.name} ({m.title}{', the default' if m.name == 'gradcam' else ''})"
-             for m in registry.methods()]
-    return OptionSpec("method", "NAME", "the heatmap method: " + ", ".join(shown),
-                      choices=registry.names())
-
-
-def _register_heatmap():
-    """(Re)register ``%dl heatmap`` with the methods registered now."""
-    command("heatmap", [_MODEL], (_method_option(),) + _HEAT_OPTIONS,
-            help="Heatmaps of what MODEL looks at, over evaluated images.",
-            examples=("%dl heatmap lenet --method occlusion --img-type C --n 4",),
-            group=_INSPECT)(_heatmap)
-
-
-_register_heatmap()
-registry.on_change(_register_heatmap)  # a method registered later is a choice at once
-
-
-def _heat(ns, p, method):
-    result = find_result(ns, p.args["MODEL"])
-    n = p.options.get("n", 5)
-    if n < 1:
-        raise DLSyntaxError.at(p.option_tokens["n"], "--n must be at least 1")
-    return result.heat_map_analysis(img_type=p.options.get("img-type", "a").upper(),
-                                    method=method, n_images=n)
