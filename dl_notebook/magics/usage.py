@@ -120,11 +120,14 @@ def models_text() -> str:
 
     Example:
         >>> from dl_notebook.magics.usage import models_text
-        >>> [line.split()[:3] for line in models_text().splitlines() if "LeNet-5" in line]
+        >>> [line.split()[:3] for line in models_text().splitlines() if "lenet5" in line]
         [['lenet5', 'LeNet-5', 'image']]
+        >>> "dashboard offers LeNet-5 and Small CNN:" in models_text()
+        True
     """
     from ..applications import catalog
 
+    dashboard = [e.title for e in catalog().values() if e.recipe is not None]
     rows = [("KEY", "NETWORK", "TASK", "MIN INPUT", "SAME LAYERS AS")]
     rows += [(e.key, e.title, e.task, _min_input(e),
               f"keras.applications.{e.keras_name}" if e.keras_name else "")
@@ -141,6 +144,9 @@ def models_text() -> str:
         "classifier (with --classes, a new head `avg_pool`, `output` ends it); --freeze",
         "freezes every layer but the top or new head. Lines below a %%dl cell's header are",
         "added after the last layer.",
+        "",
+        "The Train and inspect dashboard offers " + " and ".join(dashboard) + ": each learns the",
+        "bundled digits with its tested training recipe (solver, learning rate, epochs).",
         "",
         "Weights are never downloaded. --weights FILE loads a weight file by layer name: a",
         "Keras 3 .weights.h5 or .keras file, a file written by net.save_weights, or, for a",
