@@ -34,10 +34,6 @@ def test_the_dashboard_networks_are_the_ones_with_a_recipe():
     assert {"resnet152", "vgg19", "densenet201"} <= set(catalog()) - set(offered)
 
 
-_NEEDS_APP_EDIT = pytest.mark.xfail(
-    strict=True, reason="widgets/train_inspect.py must offer dashboard_choices() and follow "
-                        "the recipes")
-
 
 @pytest.fixture(scope="module")
 def data_root(tmp_path_factory):
@@ -65,7 +61,6 @@ def test_each_dashboard_network_learns_the_digits_with_its_defaults(key, data_ro
                                 f"epochs; the target is {TARGET:.0%}")
 
 
-@_NEEDS_APP_EDIT
 def test_the_app_offers_only_the_networks_with_a_recipe(data_root):
     app = TrainInspectApp(data_root=data_root)
     offered = [key for _, key in app.architecture.options if key != "builder"]
@@ -90,7 +85,6 @@ def probe():
     del _zoo._REGISTRY["recipe_probe"]
 
 
-@_NEEDS_APP_EDIT
 def test_choosing_a_network_sets_its_recipe_unless_the_settings_were_changed(data_root, probe):
     app = TrainInspectApp(data_root=data_root)
     lenet = catalog()["lenet5"].recipe

@@ -282,11 +282,6 @@ def test_names_bound_to_other_things_are_kept_unless_forced(ip, cache):
     assert ip.user_ns["kept"].input_shape == (8, 8, 3)
 
 
-_NEEDS_RUN_CELL_CHECK = pytest.mark.xfail(
-    strict=True, reason="magics/commands.py run_cell must call model_cell.check_binding")
-
-
-@_NEEDS_RUN_CELL_CHECK
 def test_model_cells_keep_names_bound_to_other_things_unless_forced(ip):
     ip.user_ns["model_kept"] = print
     result, output = run(ip, "%%dl model model_kept --input 4\ndense 2")

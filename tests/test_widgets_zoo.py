@@ -1,7 +1,8 @@
 """Ready networks in the widgets: the Train and inspect architecture list and the builder's "Start from".
 
-Both lists must offer exactly what the registry's ``fitting`` returns for the input
-shape, follow a change of that shape, and build the network chosen as
+The dashboard offers the networks with a training recipe that take its images
+(``dashboard_choices``), the builder every one that does (``fitting``); both follow a
+change of the input shape and build the network chosen as
 ``dn.applications`` builds it.
 """
 
@@ -15,7 +16,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import pytest  # noqa: E402
 
 import dl_notebook as dn  # noqa: E402
-from dl_notebook.applications import catalog, fitting  # noqa: E402
+from dl_notebook.applications import Recipe, catalog, dashboard_choices, fitting  # noqa: E402
 from dl_notebook.widgets._ready_start import ready_choices  # noqa: E402
 from dl_notebook.widgets.builder import EXPAND_UP_TO, ModelBuilder  # noqa: E402
 from dl_notebook.widgets.train_inspect import BUILDER, TrainInspectApp  # noqa: E402
@@ -46,44 +47,63 @@ def test_the_choices_are_what_fitting_returns(shape):
 
 
 # -- Train and inspect ----------------------------------------------------------------------------
+def dashboard_offers(shape):
+    return [(entry.title, key) for key, entry in dashboard_choices(shape).items()]
+
+
 @pytest.fixture
 def app(tmp_path):
     return TrainInspectApp(data_root=tmp_path, image_size=32, epochs=1)
 
 
-def test_the_architecture_list_follows_the_image_size(app):
-    bigger = needs_min_size_above(16)
-    assert list(app.architecture.options) == [*offered((32, 32, 1)),
+@pytest.fixture
+def big_probe():
+    """A network with a recipe that needs images of at least 32×32, registered for one test."""
+    from dl_notebook.applications import SmallCNN, _zoo
+
+    @_zoo.application("big_probe", title="Big probe", min_size=32, recipe=Recipe())
+    def big_probe_network(n_classes=10, input_shape=(32, 32, 1), name="big_probe"):
+        """A one-block Small CNN that refuses images under 32×32."""
+        return SmallCNN(n_classes, input_shape, name, filters=(4,))
+
+    yield "big_probe"
+    del _zoo._REGISTRY["big_probe"]
+
+
+def test_the_architecture_list_is_the_networks_with_a_recipe_that_fit(app, big_probe):
+    app.image_size.value = 24
+    app.image_size.value = 32
+    assert list(app.architecture.options) == [*dashboard_offers((32, 32, 1)),
                                               ("From the model builder", BUILDER)]
+    values = [v for _, v in app.architecture.options]
+    assert {"lenet5", "small_cnn", big_probe} <= set(values)
+    assert not {"resnet18", "vgg16"} & set(values)  # the zoo, but no recipe: not offered
     app.image_size.value = 16
     values = [v for _, v in app.architecture.options]
-    assert values == [k for _, k in offered((16, 16, 1))] + [BUILDER]
-    assert not set(bigger) & set(values)
-    app.image_size.value = 224
-    assert [v for _, v in app.architecture.options][:-1] == [k for _, k in
-                                                             offered((224, 224, 1))]
+    assert values == [k for _, k in dashboard_offers((16, 16, 1))] + [BUILDER]
+    assert big_probe not in values
     app.color_mode.value = "rgb"
-    assert list(app.architecture.options)[:-1] == offered((224, 224, 3))
+    assert list(app.architecture.options)[:-1] == dashboard_offers((16, 16, 3))
 
 
-def test_a_choice_that_no_longer_fits_falls_back_to_lenet5(app):
-    key = needs_min_size_above(24)[0]
-    app.image_size.value = 224
-    app.architecture.value = key
+def test_a_choice_that_no_longer_fits_falls_back_to_lenet5(app, big_probe):
+    app.image_size.value = 24
+    app.image_size.value = 64
+    app.architecture.value = big_probe
     app.image_size.value = 24
     assert app.architecture.value == "lenet5"
     assert app.status_kind == "idle"
     assert "LeNet-5 is selected instead" in app.status_text
-    assert catalog()[key].title in app.status_text
-    app.image_size.value = 224  # offered again; the choice stays
-    assert key in [v for _, v in app.architecture.options]
+    assert "Big probe" in app.status_text
+    app.image_size.value = 64  # offered again; the choice stays
+    assert big_probe in [v for _, v in app.architecture.options]
     assert app.architecture.value == "lenet5"
 
 
 def test_a_choice_that_still_fits_is_kept(app):
-    app.architecture.value = "resnet18"
+    app.architecture.value = "small_cnn"
     app.image_size.value = 64
-    assert app.architecture.value == "resnet18"
+    assert app.architecture.value == "small_cnn"
     app.architecture.value = BUILDER
     app.image_size.value = 16
     assert app.architecture.value == BUILDER and app.builder_box.layout.display is None
@@ -94,11 +114,9 @@ def test_a_choice_that_still_fits_is_kept(app):
 
 def test_the_chosen_zoo_network_is_what_train_builds(app):
     app.color_mode.value = "rgb"
-    app.architecture.value = "resnet18"
+    app.architecture.value = "lenet5"
     net = app.make_network(3)
-    assert layers(net) == layers(dn.applications.ResNet18(n_classes=3, input_shape=(32, 32, 3)))
-    assert net.count_params() == dn.applications.ResNet18(
-        n_classes=3, input_shape=(32, 32, 3)).count_params()
+    assert layers(net) == layers(dn.applications.LeNet5(n_classes=3, input_shape=(32, 32, 3)))
     app.architecture.value = "small_cnn"
     app.image_size.value = 16
     assert layers(app.make_network(4)) == layers(

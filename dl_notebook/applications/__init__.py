@@ -26,7 +26,7 @@ import importlib as _importlib
 import pkgutil as _pkgutil
 
 from ._classifier import PREPROCESSING
-from ._zoo import Application, catalog, find, fitting
+from ._zoo import Application, Recipe, catalog, dashboard_choices, find, fitting
 
 for _module in _pkgutil.iter_modules(__path__):
     if not _module.name.startswith("_"):
@@ -35,4 +35,5 @@ for _module in _pkgutil.iter_modules(__path__):
 _builders = {a.function.__name__: a.function for a in catalog().values()}
 globals().update(_builders)
 
-__all__ = [*_builders, "Application", "PREPROCESSING", "catalog", "find", "fitting"]
+__all__ = [*_builders, "Application", "PREPROCESSING", "Recipe", "catalog", "dashboard_choices",
+           "find", "fitting"]

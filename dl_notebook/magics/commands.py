@@ -22,7 +22,7 @@ from __future__ import annotations
 from . import data_commands, edit_commands, explain_commands  # noqa: F401
 from ._registry import COMMANDS, Command, datasets, networks
 from .grammar import DLSyntaxError, did_you_mean, tokenize
-from .model_cell import HEADER_PREFIX, MODEL_SPEC, build_network, parse_model_cell
+from .model_cell import HEADER_PREFIX, MODEL_SPEC, build_network, check_binding, parse_model_cell
 from .options import ParsedCommand, parse_command
 
 __all__ = ["COMMANDS", "Command", "run_line", "run_cell", "parse_line", "networks", "datasets"]
@@ -37,6 +37,7 @@ def run_cell(ns, line, cell, *, prefix=HEADER_PREFIX):
     one-line ``%dl model NAME --from KEY …``), for the carets of errors.
     """
     parsed = parse_model_cell(line, cell, prefix=prefix)
+    check_binding(ns, parsed.name_token, force=parsed.force)
     net = build_network(parsed)
     ns[parsed.name] = net
     print(repr(net))

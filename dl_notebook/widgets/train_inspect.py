@@ -2,9 +2,9 @@
 
 :class:`TrainInspectApp` composes standard ipywidgets over the public API: pick a
 dataset (the bundled digits, or a folder under the data root), an architecture (an
-image classifier of ``dn.applications`` that takes the chosen image size, or the
-network of a :class:`~dl_notebook.widgets.builder.ModelBuilder`) and the
-hyperparameters, press
+image classifier of ``dn.applications`` registered with a training recipe that
+takes the chosen image size, or the network of a
+:class:`~dl_notebook.widgets.builder.ModelBuilder`) and the hyperparameters, press
 Train and watch the live charts; Stop ends the run after the current batch. The
 trained network is then evaluated on the test split and its clickable confusion
 matrix opens the image browser, where a toggle overlays Grad-CAM heatmaps.
@@ -23,11 +23,11 @@ from pathlib import Path
 
 import ipywidgets as W
 
+from dl_notebook.applications import catalog, dashboard_choices
 from dl_notebook.errors import InvalidArgumentError
 from dl_notebook.train.status import RunStatus
 from dl_notebook.widgets._data_root import default_data_root, resolve_inside
 from dl_notebook.widgets._folder_choice import DIGITS, OTHER, FolderChoice
-from dl_notebook.widgets._ready_start import ready_choices
 from dl_notebook.widgets._status_line import StatusLine
 from dl_notebook.widgets._training_run import SOLVERS, load_splits, make_solver, one_line
 
@@ -64,10 +64,13 @@ class TrainInspectApp(FolderChoice):
             hidden when the builder widget is not installed).
         image_size, valid_rate, test_rate, seed: initial data settings (image
             side in pixels; validation and test percentages; split seed).
-        architecture: the key of an image classifier of ``dn.applications`` that
-            takes images of *image_size* (``"lenet5"``, ``"resnet18"``, …), or
+        architecture: the key of an image classifier the dashboards offer (one
+            registered with a ``Recipe``, see ``dn.applications.dashboard_choices``)
+            that takes images of *image_size* (``"lenet5"``, ``"small_cnn"``), or
             ``"builder"``; LeNet-5 when it does not fit.
         epochs, batch_size, solver, learning_rate: initial training settings.
+            Choosing another architecture sets them to its recipe, unless they
+            were changed from the recipe of the one chosen before.
 
     Attributes:
         widget: the ipywidgets box to display (the app displays as it).
@@ -191,8 +194,9 @@ class TrainInspectApp(FolderChoice):
         return value if value in choices else min(choices, key=lambda c: abs(c - value))
 
     def _architecture_options(self):
-        """The image classifiers that take the chosen images, then the model builder."""
-        options = ready_choices(self._input_shape())
+        """The image classifiers with a recipe that take the chosen images, then the builder."""
+        options = [(entry.title, key)
+                   for key, entry in dashboard_choices(self._input_shape()).items()]
         if self._builder is not None or _builder_class() is not None:
             options.append(("From the model builder", BUILDER))
         return options
@@ -240,6 +244,24 @@ class TrainInspectApp(FolderChoice):
             self._show_builder()
         else:
             self.builder_box.layout.display = "none"
+        self._follow_recipe(change["old"], change["new"])
+
+    def _training_settings(self) -> dict:
+        return dict(solver=self.solver.value, learning_rate=self.learning_rate.value,
+                    epochs=self.epochs.value, batch_size=self.batch_size.value)
+
+    def _follow_recipe(self, old, new) -> None:
+        """Set the training controls to *new*'s recipe when they still hold *old*'s."""
+        recipes = {k: e.recipe for k, e in catalog().items() if e.recipe is not None}
+        if new not in recipes:
+            return
+        if old in recipes and self._training_settings() != recipes[old].as_settings():
+            return  # the student changed them: keep their settings
+        recipe = recipes[new]
+        self.solver.value = recipe.solver
+        self.learning_rate.value = self._pick(recipe.learning_rate, LEARNING_RATES)
+        self.epochs.value = recipe.epochs
+        self.batch_size.value = self._pick(recipe.batch_size, BATCH_SIZES)
 
     def _show_builder(self):
         if self._builder is None:
