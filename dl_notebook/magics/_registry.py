@@ -93,7 +93,8 @@ def find_data(ns, tok):
         return ns[tok.text]
     raise DLSyntaxError.at(tok, f"no data named `{tok.text}` in the notebook",
                            did_you_mean(tok.text, datasets(ns)) or
-                           f"load it with `%dl data {tok.text} --folder PATH`")
+                           f"load it with `%dl data {tok.text} --folder PATH` "
+                           "(`%dl data digits` loads the bundled digits)")
 
 
 def find_layer(net, tok):
