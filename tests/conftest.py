@@ -38,6 +38,20 @@ CHROMIUM_ARGS = [
 SERVER_START_TIMEOUT = 60.0
 
 
+def ipython_shell():
+    """The test session's IPython shell with ``%dl`` loaded: one per process, shared by modules.
+
+    ``globalipapp.get_ipython`` is looked up on the module each time: the name that
+    ``from globalipapp import get_ipython`` binds stays the pre-start function, which
+    returns None once another module has started the shell.
+    """
+    from IPython.testing import globalipapp
+
+    shell = globalipapp.start_ipython() or globalipapp.get_ipython()
+    shell.run_line_magic("load_ext", "dl_notebook")
+    return shell
+
+
 def _find_free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

@@ -19,11 +19,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from IPython.testing.globalipapp import get_ipython, start_ipython  # noqa: E402
 
 import dl_notebook as dn  # noqa: E402
 from dl_notebook.magics.grammar import DLSyntaxError  # noqa: E402
 from dl_notebook.model import memory  # noqa: E402
+
+from conftest import ipython_shell  # noqa: E402
 
 L = dn.layers
 
@@ -164,9 +165,7 @@ def test_the_budget_setting_is_read_as_bytes_and_refused_when_unreadable(budget)
 # -- raw errors in cells become one sentence ---------------------------------------------------------
 @pytest.fixture(scope="module")
 def ip():
-    shell = start_ipython() or get_ipython()  # one per test session
-    shell.run_line_magic("load_ext", "dl_notebook")
-    return shell
+    return ipython_shell()
 
 
 def run(ip, code):

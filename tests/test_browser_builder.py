@@ -129,6 +129,9 @@ def test_starting_from_a_ready_network_replaces_the_drawing(voila_server, page, 
         page.locator("button.dln-builder-add").click()
         page.locator(f'{NODES}[data-name="extra_drop"]').wait_for(state="visible",
                                                                     timeout=EDIT_TIMEOUT_MS)
+        page.wait_for_function(  # the code view may arrive after the drawing
+            "() => document.querySelector('textarea.dln-builder-code-dl').value"
+            ".includes('extra_drop')", timeout=EDIT_TIMEOUT_MS)
         code = page.locator("textarea.dln-builder-code-dl").input_value()
         assert code.splitlines()[-2:] == ["extra_drop: dropout 0.5",
                                           "predictions: output 5 softmax"], code

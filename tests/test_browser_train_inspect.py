@@ -276,50 +276,39 @@ def architecture_list(page):
 
 @pytest.mark.browser
 @pytest.mark.timeout(300)
-def test_voila_architecture_list_is_the_registry_and_follows_the_image_size(
+def test_voila_architecture_list_is_the_networks_with_a_recipe_and_follows_the_image_size(
         voila_server, jupyter_env, page, tmp_path):
-    from dl_notebook.applications import catalog, fitting
+    """What the page offers is ``dashboard_choices``; the fallback is in test_widgets_zoo."""
+    from dl_notebook.applications import dashboard_choices
 
-    big = [e for e in catalog("image").values() if (e.min_size or 0) > 16]
-    if not big:
-        pytest.skip("no registered image classifier needs more than 16×16")
     data_root = tmp_path / "data"
     data_root.mkdir()
     jupyter_env["DL_NOTEBOOK_DATA_ROOT"] = str(data_root)
     page.set_viewport_size({"width": 1280, "height": 1600})
     page.goto(voila_server(DASHBOARD), timeout=PAGE_TIMEOUT_MS)
     shot = Shots(page, tmp_path)
+
+    def offered(size):
+        return [e.title for e in dashboard_choices((size, size, 1)).values()] + [builder]
+
     try:
         page.locator(".dln-ti-arch select").wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
         builder = "From the model builder"
-        assert architecture_list(page) == {
-            "labels": [e.title for e in fitting((32, 32, 1)).values()] + [builder],
-            "selected": "LeNet-5"}
-        page.locator(".dln-ti-arch select").select_option(label=big[0].title.replace(" ", "\xa0"))
-        set_control(page, "size", 16)
-        want = [e.title for e in fitting((16, 16, 1)).values()] + [builder]
-        page.wait_for_function(
-            """(want) => {
-                const s = document.querySelector('.dln-ti-arch select');
-                const labels = [...s.options].map(o => o.textContent.replace(/\u00a0/g, ' '));
-                return labels.join('|') === want.join('|');
-            }""",
-            arg=want,
-            timeout=ACTION_TIMEOUT_MS,
-        )
-        shown = architecture_list(page)
-        assert shown["selected"] == "LeNet-5" and big[0].title not in shown["labels"]
-        status = wait_for_app_status(page, ("idle",), timeout=ACTION_TIMEOUT_MS)
-        assert "LeNet-5 is selected instead" in status["text"], status
-        set_control(page, "size", 224)
-        page.wait_for_function(
-            """(title) => [...document.querySelectorAll('.dln-ti-arch select option')]
-                .some(o => o.textContent.replace(/\u00a0/g, ' ') === title)""",
-            arg=big[0].title,
-            timeout=ACTION_TIMEOUT_MS,
-        )
-        assert architecture_list(page)["labels"] == [
-            e.title for e in fitting((224, 224, 1)).values()] + [builder]
+        assert architecture_list(page) == {"labels": offered(32), "selected": "LeNet-5"}
+        assert "ResNet-152" not in offered(32)  # in the zoo, but no tested recipe
+        page.locator(".dln-ti-arch select").select_option(label="Small\xa0CNN")
+        for size in (16, 224):
+            set_control(page, "size", size)
+            page.wait_for_function(
+                """(want) => {
+                    const s = document.querySelector('.dln-ti-arch select');
+                    const labels = [...s.options].map(o => o.textContent.replace(/\u00a0/g, ' '));
+                    return labels.join('|') === want.join('|');
+                }""",
+                arg=offered(size),
+                timeout=ACTION_TIMEOUT_MS,
+            )
+            assert architecture_list(page)["selected"] == "Small CNN"  # it still fits: kept
     finally:
         shot("train-inspect-architectures")
     assert page.get_by_text("Traceback").count() == 0

@@ -15,20 +15,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pytest  # noqa: E402
 from IPython.core.completer import provisionalcompleter  # noqa: E402
-from IPython.testing.globalipapp import get_ipython, start_ipython  # noqa: E402
 
 import dl_notebook as dn  # noqa: E402
 from dl_notebook.magics.grammar import DLSyntaxError, Token  # noqa: E402
 from dl_notebook.magics.lr_forms import make_solver, read_lr  # noqa: E402
 
-from conftest import REPO_ROOT  # noqa: E402
+from conftest import REPO_ROOT, ipython_shell  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def ip():
-    shell = start_ipython() or get_ipython()  # one per test session
-    shell.run_line_magic("load_ext", "dl_notebook")
-    return shell
+    return ipython_shell()
 
 
 def run(ip, code):
