@@ -22,7 +22,8 @@ from __future__ import annotations
 from . import data_commands, edit_commands, explain_commands  # noqa: F401
 from ._registry import COMMANDS, Command, datasets, networks
 from .grammar import DLSyntaxError, did_you_mean, tokenize
-from .model_cell import HEADER_PREFIX, MODEL_SPEC, build_network, check_binding, parse_model_cell
+from .model_cell import HEADER_PREFIX, MODEL_SPEC, build_network, parse_model_cell
+from .names import check_binding
 from .options import ParsedCommand, parse_command
 
 __all__ = ["COMMANDS", "Command", "run_line", "run_cell", "parse_line", "networks", "datasets"]

@@ -16,7 +16,7 @@ from pathlib import Path
 from . import lr_forms
 from ._registry import command, find_data, find_network, find_result
 from .grammar import DLSyntaxError
-from .model_cell import check_binding, check_variable
+from .names import check_binding, check_variable
 from .options import OptionSpec
 from .values import to_number, to_size
 
