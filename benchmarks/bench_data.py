@@ -202,11 +202,11 @@ LOADERS = {"ours": run_ours, "keras": run_keras}
 
 def warm_up():
     """Import TensorFlow and run one tiny tf.data pipeline so neither loader pays for it."""
-    import tensorflow as tf
-
-    from dl_notebook._keras import keras
+    from dl_notebook._keras import keras  # first, so TensorFlow starts quietly
 
     keras()
+    import tensorflow as tf
+
     for _ in tf.data.Dataset.range(4).map(lambda v: v * 2).batch(2):
         pass
 

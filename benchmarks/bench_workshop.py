@@ -2,8 +2,10 @@
 
 Run with ``python benchmarks/bench_workshop.py`` (20 pages) or ``--pages 3`` for a small
 run. One Voila server serves notebooks/dashboards/train_inspect.ipynb with the settings of
-``make demo`` (jupyter_config/voila.json, on JUPYTER_CONFIG_PATH), except shorter culling
-times (``--cull-timeout``, ``--cull-interval``) so that the run ends in minutes. One
+``make demo`` (jupyter_config/voila.json, on JUPYTER_CONFIG_PATH), culling included;
+``--cull-timeout`` and ``--cull-interval`` shorten it for quick runs, but a timeout shorter
+than a loaded server needs to connect a page to its kernel culls that kernel first (with
+20 pages on 2 cores and 30 s, 11 pages never became interactive). One
 headless Chromium (Debian's, driven by Playwright) opens the pages one after the other,
 ``--stagger`` seconds apart, each in its own browser context as each student's browser
 would; each page sets 2 epochs (``--epochs``) of LeNet-5 on the bundled digits, presses
@@ -92,7 +94,7 @@ class TreeMemory(threading.Thread):
 
 
 def start_voila(tmp: Path, port: int, args) -> subprocess.Popen:
-    """Voila on *port* with make demo's settings (shorter culling), in a Jupyter env of *tmp*."""
+    """Voila on *port* with make demo's settings (culling as --cull-timeout says), in a Jupyter env of *tmp*."""
     settings = json.loads(SETTINGS.read_text())
     settings["MappingKernelManager"].update(cull_idle_timeout=args.cull_timeout,
                                             cull_interval=args.cull_interval)
@@ -209,9 +211,10 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--size", type=int, default=0,
                         help="image size to pick (default: the dashboard's own)")
-    parser.add_argument("--cull-timeout", type=int, default=30,
-                        help="seconds a closed page's kernel may stay idle (make demo: 180)")
-    parser.add_argument("--cull-interval", type=int, default=2)
+    demo = json.loads(SETTINGS.read_text())["MappingKernelManager"]
+    parser.add_argument("--cull-timeout", type=int, default=demo["cull_idle_timeout"],
+                        help="seconds a closed page's kernel may stay idle (default: make demo's)")
+    parser.add_argument("--cull-interval", type=int, default=demo["cull_interval"])
     parser.add_argument("--preheat", type=int, default=0,
                         help="Voila's pre-heated kernels per notebook (0: off, as make demo)")
     parser.add_argument("--timeout", type=float, default=600,
