@@ -52,6 +52,18 @@ def ipython_shell():
     return shell
 
 
+def run_cell(ip, code):
+    """Run *code* as a cell in *ip*; return (its ExecutionResult, everything it printed)."""
+    import contextlib
+    import io
+    import re
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        result = ip.run_cell(code)
+    return result, re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())
+
+
 def _find_free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

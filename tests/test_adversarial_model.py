@@ -9,7 +9,6 @@ the default budget (half the free memory) is checked against a layer of
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import re
 
@@ -24,7 +23,7 @@ import dl_notebook as dn  # noqa: E402
 from dl_notebook.magics.grammar import DLSyntaxError  # noqa: E402
 from dl_notebook.model import memory  # noqa: E402
 
-from conftest import ipython_shell  # noqa: E402
+from conftest import ipython_shell, run_cell  # noqa: E402
 
 L = dn.layers
 
@@ -170,10 +169,8 @@ def ip():
 
 def run(ip, code):
     """Run a cell; return (the error it raised, everything it printed)."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        result = ip.run_cell(code)
-    return result.error_in_exec, re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())
+    result, output = run_cell(ip, code)
+    return result.error_in_exec, output
 
 
 def assert_shown_as_one_message(error, output, *words):

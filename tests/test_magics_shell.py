@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
-import re
 import subprocess
 import sys
 
@@ -20,7 +17,7 @@ import dl_notebook as dn  # noqa: E402
 from dl_notebook.magics.grammar import DLSyntaxError, Token  # noqa: E402
 from dl_notebook.magics.lr_forms import make_solver, read_lr  # noqa: E402
 
-from conftest import REPO_ROOT, ipython_shell  # noqa: E402
+from conftest import REPO_ROOT, ipython_shell, run_cell  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -28,12 +25,7 @@ def ip():
     return ipython_shell()
 
 
-def run(ip, code):
-    """Run a cell; return (result, everything it printed)."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        result = ip.run_cell(code)
-    return result, re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())
+run = run_cell  # (result, everything it printed)
 
 
 def assert_one_message(result, output, cls, *words):
