@@ -77,15 +77,16 @@ def make_net():
 
 
 def main():
-    import keras
+    import dl_notebook as dn
+    from dl_notebook._keras import keras as load_keras
+    from dl_notebook.train._compile import _initial_state, _reset
+    from dl_notebook.train._run_callbacks import _finite
+
+    keras = load_keras()  # TensorFlow starts here, after dl_notebook: quietly
     import matplotlib
 
     matplotlib.use("Agg")
     from livelossplot import PlotLossesKeras
-
-    import dl_notebook as dn
-    from dl_notebook.train._compile import _initial_state, _reset
-    from dl_notebook.train._run_callbacks import _finite
 
     x, y = make_data()
     net = make_net()
