@@ -7,10 +7,7 @@ weight files are real ones written by ``net.save_weights``; the help reads the r
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
-import re
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -18,28 +15,22 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from IPython.core.completer import provisionalcompleter  # noqa: E402
-from IPython.testing import globalipapp  # noqa: E402
 
 import dl_notebook as dn  # noqa: E402
 from dl_notebook.applications import catalog  # noqa: E402
 from dl_notebook.magics.grammar import DLSyntaxError  # noqa: E402
+
+from conftest import ipython_shell, run_cell  # noqa: E402
 
 SHAPE = (32, 32, 3)
 
 
 @pytest.fixture(scope="module")
 def ip():
-    shell = globalipapp.start_ipython() or globalipapp.get_ipython()  # one per test session
-    shell.run_line_magic("load_ext", "dl_notebook")
-    return shell
+    return ipython_shell()
 
 
-def run(ip, code):
-    """Run a cell; return (result, everything it printed, colours removed)."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        result = ip.run_cell(code)
-    return result, re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())
+run = run_cell  # (result, everything it printed, colours removed)
 
 
 def built(ip, code, name):
