@@ -11,14 +11,7 @@ the optimizer back in the state of a freshly made one (iteration count 0,
 zero moments, the given learning rate), so each ``fit`` still starts with
 a fresh optimizer, as it does after a compile.
 
-Example:
-    >>> import keras
-    >>> from dl_notebook.train._compile import compile_or_reuse
-    >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
-    >>> compile_or_reuse(model, keras.optimizers.SGD(0.1), "mse", [])
-    True
-    >>> compile_or_reuse(model, keras.optimizers.SGD(0.1), "mse", [])
-    False
+``compile_or_reuse`` has the example.
 """
 
 from __future__ import annotations
@@ -108,7 +101,9 @@ def compile_or_reuse(model, optimizer, loss, metrics, *, extra=None, reuse=True)
         >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
         >>> compile_or_reuse(model, keras.optimizers.Adam(0.01), "mse", [])
         True
-        >>> compile_or_reuse(model, keras.optimizers.Adam(0.02), "mse", [])
+        >>> compile_or_reuse(model, keras.optimizers.Adam(0.01), "mse", [])  # same settings
+        False
+        >>> compile_or_reuse(model, keras.optimizers.Adam(0.02), "mse", [])  # a new rate
         True
     """
     key = _key(model, optimizer, loss, metrics, extra) if reuse else None
