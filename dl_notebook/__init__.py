@@ -41,6 +41,7 @@ from .train import Optimizer, RunStatus, TrainingHistory
 _views.register_view("live", "dl_notebook.widgets.live:LiveDashboard")
 _views.register_view("confusion", "dl_notebook.widgets.confusion:ConfusionMatrixWidget")
 _views.register_view("browser", "dl_notebook.widgets.browser:ImageBrowser")
+_views.register_view("tune", "dl_notebook.widgets.tune:TuneDashboard")
 
 __version__ = "0.1.0"
 
@@ -68,12 +69,22 @@ __all__ = [
     "explain",
     "layers",
     "lr_find",
+    "prune",
     "schedules",
+    "score",
     "solvers",
     "three_way_split",
     "train",
+    "tune",
     "two_way_split",
 ]
+
+
+_FUNCTIONS = {  # public functions that live deeper, as "module:function"
+    "score": "io.score:score",
+    "tune": "tuning.search:tune",
+    "prune": "tuning.prune:prune",
+}
 
 
 def __getattr__(name):  # these import Keras, so they load on first access
@@ -85,6 +96,9 @@ def __getattr__(name):  # these import Keras, so they load on first access
         return _importlib.import_module(f"{__name__}.train.distribute")
     if name == "lr_find":
         return _importlib.import_module(f"{__name__}.train.lr_find").lr_find
+    if name in _FUNCTIONS:
+        module, _, attr = _FUNCTIONS[name].partition(":")
+        return getattr(_importlib.import_module(f"{__name__}.{module}"), attr)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -19,7 +19,7 @@ __all__ = ["Command", "COMMANDS", "GROUPS", "command", "groups", "networks", "da
            "find_layer", "find_result"]
 
 
-GROUPS = ("Build and edit", "Data and training", "Inspect", "Help")
+GROUPS = ("Build and edit", "Data and training", "Inspect", "Deploy and tune", "Help")
 """The headings of ``%dl help``, in order; a subcommand names its group."""
 
 
