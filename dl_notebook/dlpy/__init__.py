@@ -1,0 +1,21 @@
+"""DLPy's names, arguments and stateful models over the core API.
+
+DLPy code runs with its imports changed from ``dlpy`` to
+``dl_notebook.dlpy`` and the CAS connection made by :func:`connect`::
+
+    from dl_notebook import dlpy
+    from dl_notebook.dlpy import Sequential
+    from dl_notebook.dlpy.layers import InputLayer, Conv2d, Pooling, Dense, OutputLayer
+    s = dlpy.connect()
+    model = Sequential(s, model_table="simple_cnn")
+
+Everything here delegates to the core (:mod:`dl_notebook`); nothing in the
+core imports this package.
+"""
+
+from __future__ import annotations
+
+from .model import Model
+from .network import Connection, Network, connect
+
+__all__ = ["Connection", "Model", "Network", "connect"]
