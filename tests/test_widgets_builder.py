@@ -168,6 +168,16 @@ def test_a_layer_goes_before_the_output_layer_by_default(builder):
     builder.add_button.click()
     assert builder.message_kind == "ok", builder.message
     assert conv_net.layer_names == ["input1", "conv1", "conv2", "output1"]
+    # a convolution after a Dense layer cannot work: it goes after the last layer with rows
+    # and columns instead, and the message says so
+    builder.network = lenet()
+    builder.layer_type.value = "Conv2d"
+    builder.add_button.click()
+    assert builder.message_kind == "ok", builder.message
+    assert builder.network.layer_names == ["input1", "conv1", "pool1", "conv2", "pool2",
+                                           "conv3", "fc1", "output1"]
+    assert builder.message == ("Added conv3 (Conv2d) after pool2, the last layer with rows "
+                               "and columns.")
     # no output layer yet: at the end
     builder.network = dn.Sequential(name="n", layers=[dn.layers.InputLayer(shape=(4,))])
     builder.layer_type.value = "Dense"

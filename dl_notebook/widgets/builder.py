@@ -24,7 +24,7 @@ import inspect
 import ipywidgets
 import traitlets
 
-from dl_notebook.errors import DLError, InvalidArgumentError
+from dl_notebook.errors import DLError, InvalidArgumentError, ShapeError
 from dl_notebook.model import Network, Sequential
 from dl_notebook.model.layers.core import InputLayer, OutputLayer
 from dl_notebook.widgets._builder_views import (
@@ -252,9 +252,7 @@ class ModelBuilder(ipywidgets.VBox):
                 self._net.add(spec)
                 place = "at the end"
             elif where == "output":
-                output = self._output_layer()
-                self._net.insert(spec, before=output)
-                place = f"before {output}"
+                place = self._insert_before_output(spec)
             else:
                 if self.anchor.value is None:
                     raise InvalidArgumentError(
@@ -317,6 +315,22 @@ class ModelBuilder(ipywidgets.VBox):
                 f"Select the layer to {what} in the list or in the drawing first."
             )
         return name
+
+    def _insert_before_output(self, spec) -> str:
+        """Insert *spec* before the output layer; a layer that needs rows and columns (a
+        convolution or pooling after a Dense layer) goes after the last layer that still
+        has them instead. Returns where it went, in words."""
+        output = self._output_layer()
+        try:
+            self._net.insert(spec, before=output)
+            return f"before {output}"
+        except ShapeError:
+            spatial = [n for n in self._net.layer_names
+                       if n != output and len(self._net[n].output_shape or ()) >= 4]
+            if not spatial:
+                raise
+            self._net.insert(spec, after=spatial[-1])
+            return f"after {spatial[-1]}, the last layer with rows and columns"
 
     def _output_layer(self):
         """The network's one output layer when it is an OutputLayer, else None."""
