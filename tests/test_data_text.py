@@ -252,3 +252,18 @@ def test_embedding_model_learns_good_versus_bad():
               shuffle=False)
     _, accuracy = model.evaluate(ds.to_tf_dataset(batch_size=64), verbose=0)
     assert accuracy > 0.9
+
+
+
+def test_seeded_fit_on_a_dataset_never_encoded_trains():
+    # The token ids are first asked for inside the traced per-epoch stream of a seeded
+    # fit; they must still be encoded eagerly (no symbolic tensor to numpy).
+    ds = TextDataset.from_texts(REVIEWS * 4, SENTIMENT * 4, sequence_length=6)
+    assert ds._ids is None
+    net = dn.Sequential(layers=[dn.layers.InputLayer(shape=ds.input_shape),
+                                dn.layers.Embedding(ds.vocabulary_size, 4),
+                                dn.layers.Flatten(), dn.layers.OutputLayer(2)])
+    hist = net.fit(ds, epochs=2, batch_size=4, seed=3, live=False)
+    assert hist.status == dn.RunStatus.COMPLETED, hist.error
+    assert len(hist.frame) == 2 and np.isfinite(hist.frame["loss"]).all()
+    np.testing.assert_array_equal(ds._ids, ds.encode(REVIEWS * 4))
