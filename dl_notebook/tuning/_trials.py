@@ -114,8 +114,8 @@ def fail_stale(study) -> list[int]:
             stale = not _alive(pid, start)
         if stale:
             try:
-                study._storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)
                 study._storage.set_trial_user_attr(trial._trial_id, "stale", True)
+                study._storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)
             except optuna.exceptions.UpdateFinishedTrialError:
                 continue  # another process failed it first
             failed.append(trial.number)
