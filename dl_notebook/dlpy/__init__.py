@@ -17,5 +17,6 @@ from __future__ import annotations
 
 from .model import Model
 from .network import Connection, Network, connect
+from .sequential import Sequential
 
-__all__ = ["Connection", "Model", "Network", "connect"]
+__all__ = ["Connection", "Model", "Network", "Sequential", "connect"]

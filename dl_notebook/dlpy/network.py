@@ -10,11 +10,13 @@ here everything runs in the Python process, so :func:`connect` returns a
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..errors import InvalidArgumentError
 from ..model.layers.base import check_name
 from ..model.network import Network as CoreNetwork
 
-__all__ = ["Connection", "connect", "Network"]
+__all__ = ["Connection", "connect", "Network", "Results"]
 
 
 class Connection:
@@ -57,6 +59,116 @@ def connect(*args, **kwargs) -> Connection:
     return Connection(*args, **kwargs)
 
 
+class Results(dict):
+    """DLPy's ``CASResults``: tables by name (a dict), also reachable as attributes.
+
+    Example:
+        >>> from dl_notebook.dlpy.network import Results
+        >>> Results(ScoreInfo=1).ScoreInfo
+        1
+    """
+
+    def __getattr__(self, key):
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+
+# -- DLPy data to core data -----------------------------------------------------------------
+def core_data(data, inputs=None, target=None, nominals=None, texts=None, missing="mean",
+              what="data", like=None):
+    """The core form of DLPy-style *data*: a dataset, ``(x, y)`` arrays or a DataFrame.
+
+    An ``ImageTable`` gives its core dataset (``.dataset``). A DataFrame
+    becomes a ``TextDataset`` (``texts=`` and ``target=``; the vocabulary of
+    *like* when given) or a ``TabularDataset`` (``target=``, ``inputs=``,
+    ``nominals=``).
+    """
+    import pandas as pd
+
+    data = getattr(data, "dataset", data)
+    if not isinstance(data, pd.DataFrame):
+        return data
+    if target is None:
+        raise InvalidArgumentError(f"The {what} is a DataFrame; name its label column with target=.")
+    if texts is not None:
+        from ..data.text import TextDataset
+
+        column = texts[0] if isinstance(texts, (list, tuple)) else texts
+        if like is not None and isinstance(like, TextDataset):
+            encoded = like.encode(data[column].astype(str).tolist())
+            labels = np.asarray([like.class_names.index(str(v)) for v in data[target]])
+            return encoded, labels
+        return TextDataset.from_dataframe(data, column, target)
+    from ..data.tabular import TabularDataset
+
+    if like is not None and hasattr(like, "transform"):  # encoded as the training rows were
+        labels = data[target]
+        if like.class_names:
+            labels = [like.class_names.index(str(v)) for v in labels]
+        return like.transform(data), np.asarray(labels)
+    return TabularDataset.from_dataframe(data, target, nominals=nominals, inputs=inputs,
+                                         missing=missing, verbose=False)
+
+
+def target_name(data, target=None) -> str:
+    """The label column's name in DLPy's result tables (``_label_`` for images)."""
+    if target is not None:
+        return target[0] if isinstance(target, (list, tuple)) else str(target)
+    return str(getattr(data, "target", None) or "_label_")
+
+
+def size(data) -> int:
+    """Number of examples of core *data*."""
+    if isinstance(data, (tuple, list)):
+        return len(data[0])
+    return len(data)
+
+
+class RateRecorder:
+    """A Keras callback (made on first use) keeping the rate of every epoch and batch."""
+
+    def __new__(cls):
+        from .._keras import keras
+
+        class _Recorder(keras().callbacks.Callback):
+            def __init__(self):
+                super().__init__()
+                self.epoch_rates, self.batch_rates = [], []
+
+            def _rate(self):
+                return float(np.asarray(self.model.optimizer.learning_rate))
+
+            def on_epoch_begin(self, epoch, logs=None):
+                self.epoch_rates.append(self._rate())
+
+            def on_train_batch_begin(self, batch, logs=None):
+                self.batch_rates.append(self._rate())
+
+        return _Recorder()
+
+
+def history_table(frame, rates):
+    """DLPy's ``OptIterHistory`` from a core history frame and the epochs' starting rates."""
+    import pandas as pd
+
+    table = pd.DataFrame({"Epoch": np.arange(len(frame)),
+                          "LearningRate": rates[:len(frame)] or frame["learning_rate"],
+                          "Loss": frame["loss"].to_numpy()})
+    if "accuracy" in frame:
+        table["FitError"] = 1.0 - frame["accuracy"].to_numpy()
+    elif "mae" in frame:
+        table["FitError"] = frame["mae"].to_numpy()
+    if "val_loss" in frame:
+        table["ValidLoss"] = frame["val_loss"].to_numpy()
+        if "val_accuracy" in frame:
+            table["ValidError"] = 1.0 - frame["val_accuracy"].to_numpy()
+        elif "val_mae" in frame:
+            table["ValidError"] = frame["val_mae"].to_numpy()
+    return table
+
+
 class Network(CoreNetwork):
     """DLPy's ``Network``: a core network that takes DLPy's ``conn`` and ``model_table``.
 
@@ -86,6 +198,25 @@ class Network(CoreNetwork):
         self.valid_res_tbl = None
         self.valid_res = None
         self.score_res = None
+
+    def add(self, layer, inputs=None) -> None:
+        """Add *layer*; a DLPy layer's ``src_layers=[...]`` (layers already added) are its inputs.
+
+        Example:
+            >>> from dl_notebook import dlpy
+            >>> from dl_notebook.dlpy.layers import InputLayer, Dense, Res
+            >>> model = dlpy.Model(None)
+            >>> x = InputLayer(1, 4, 4, name="x"); model.add(x)
+            >>> a = Dense(8, name="a", src_layers=[x]); model.add(a)
+            >>> b = Dense(8, name="b", src_layers=[x]); model.add(b)
+            >>> model.add(Res(src_layers=[a, b]))
+            >>> model.edges[-2:]
+            [('a', 'res1'), ('b', 'res1')]
+        """
+        sources = getattr(layer, "_src_layers", None)
+        if inputs is None and sources:
+            inputs = [getattr(src, "name", src) for src in sources]
+        super().add(layer, inputs=inputs)
 
     @property
     def model_table(self) -> dict:
@@ -128,3 +259,230 @@ class Network(CoreNetwork):
             net._version += 1
         # The Keras model is rebuilt on demand from the same Keras layers (weights kept).
         return model
+
+    # -- DLPy's habits: results kept on the model ----------------------------------------
+    def compile(self):
+        """Check the graph by building its Keras model (DLPy ``compile``; nothing else to do)."""
+        self.to_keras()
+
+    def evaluate(self, data, text_parms=None, layer_out=None, layers=None, gpu=None,
+                 buffer_size=None, mini_batch_buf_size=None, use_best_weights=False,
+                 n_threads=None, layer_image_type=None, log_level=0, *, batch_size=256,
+                 class_names=None):
+        """Score labelled *data* (DLPy ``evaluate``) and keep the results on the model.
+
+        Sets ``valid_res`` (the core ``EvaluationResult``), ``valid_conf_mat``
+        (true classes by rows, predicted by columns), ``valid_score`` (DLPy's
+        ``ScoreInfo``) and ``valid_res_tbl`` (one row per example: the target,
+        ``I_<target>`` the predicted class and ``P_<target><class>`` each
+        probability). Returns ``{'ScoreInfo': …}``. The CAS settings are ignored.
+
+        Args:
+            data: a dataset, an ``ImageTable``, ``(x, y)`` arrays or a DataFrame.
+            batch_size, class_names: as the core ``Network.evaluate``.
+
+        Example:
+            >>> import numpy as np
+            >>> from dl_notebook import dlpy
+            >>> from dl_notebook.dlpy.layers import InputLayer, OutputLayer
+            >>> model = dlpy.Sequential(None, layers=[InputLayer(1, 2, 1), OutputLayer(n=2)])
+            >>> _ = model.evaluate((np.zeros((3, 1, 2, 1), "float32"), np.array([0, 1, 1])))
+            >>> list(model.valid_res_tbl.columns)
+            ['_label_', 'I__label_', 'P__label_0', 'P__label_1']
+        """
+        import pandas as pd
+
+        target = getattr(self, "_target", None) or target_name(data)
+        like = getattr(self, "_train_like", None)
+        core = core_data(data, target=None if target == "_label_" else target, like=like)
+        res = super().evaluate(core, batch_size=batch_size, class_names=class_names)
+        names = res.class_names
+        table = pd.DataFrame({target: [names[i] for i in res.y_true],
+                              f"I_{target}": [names[i] for i in res.y_pred]})
+        paths = getattr(core, "paths", None)
+        if paths is not None and len(paths) == len(table):
+            table.insert(0, "_filename_0", [str(p) for p in paths])
+        for k, name in enumerate(names):
+            table[f"P_{target}{name}"] = res.proba[:, k]
+        counts = np.zeros((len(names), len(names)), np.int64)
+        np.add.at(counts, (res.y_true, res.y_pred), 1)
+        self.valid_res = res
+        self.valid_res_tbl = table
+        self.valid_conf_mat = pd.DataFrame(counts, index=pd.Index(names, name=target),
+                                           columns=pd.Index(names, name=f"I_{target}"))
+        self.valid_score = pd.DataFrame({
+            "Descr": ["Number of Observations Read", "Number of Observations Used",
+                      "Misclassification Error (%)", "Loss Error"],
+            "Value": [len(res), len(res), 100.0 * (1.0 - res.accuracy), float(res.loss.mean())]})
+        return Results(ScoreInfo=self.valid_score)
+
+    def predict(self, data, text_parms=None, layer_out=None, layers=None, gpu=None,
+                buffer_size=10, mini_batch_buf_size=None, top_probs=None, use_best_weights=False,
+                n_threads=None, layer_image_type=None, log_level=0):
+        """Score *data* (DLPy ``predict``): labelled data as :meth:`evaluate`, else the core ``predict``.
+
+        Unlabelled data (an array of inputs) gives ``valid_res_tbl`` from
+        :meth:`dl_notebook.Network.predict` (one row per example).
+        """
+        core = getattr(data, "dataset", data)
+        if isinstance(core, np.ndarray):
+            self.valid_res_tbl = super().predict(core)
+            return Results(ScoreInfo=None)
+        return self.evaluate(data)
+
+    def _result(self):
+        if self.valid_res is None:
+            raise InvalidArgumentError("No scored data yet; call model.evaluate(data) first.")
+        return self.valid_res
+
+    def plot_evaluate_res(self, cas_table=None, img_type="A", image_id=None, filename=None,
+                          n_images=5, target="_label_", predicted_class=None, label_class=None,
+                          randomize=False, seed=-1):
+        """Images of the last evaluation with their labels and top predictions (DLPy).
+
+        ``img_type``: ``'A'`` all, ``'C'`` correct, ``'M'`` misclassified.
+        *cas_table* (other data) is evaluated first; ``image_id`` /
+        ``filename`` are not used. Delegates to the core
+        ``EvaluationResult.plot_evaluate_res``.
+        """
+        if cas_table is not None:
+            self.evaluate(cas_table)
+        return self._result().plot_evaluate_res(
+            img_type=img_type, n_images=n_images, predicted_class=predicted_class,
+            label_class=label_class, randomize=randomize, seed=None if seed == -1 else seed)
+
+    def heat_map_analysis(self, data=None, mask_width=None, mask_height=None, step_size=None,
+                          display=True, img_type="A", image_id=None, filename=None, inputs=None,
+                          target="_label_", max_display=5, **kwargs):
+        """Occlusion heat maps of evaluated images, as DLPy draws them.
+
+        Args:
+            data: data to evaluate first (default: the last evaluation).
+            mask_width, mask_height, step_size: the occluding patch and its
+                stride in pixels (one size: the larger of width and height).
+            img_type, max_display: which images (``'A'``, ``'C'``, ``'M'``) and how many.
+            display, image_id, filename, inputs, target: accepted; not used.
+            kwargs: passed to the core ``EvaluationResult.heat_map_analysis``.
+        """
+        if data is not None:
+            self.evaluate(data)
+        options = dict(kwargs)
+        options.setdefault("method", "occlusion")
+        if options["method"] == "occlusion":
+            sizes = [v for v in (mask_width, mask_height) if v is not None]
+            if sizes:
+                options["mask_size"] = max(sizes)
+            if step_size is not None:
+                options["step"] = step_size
+        return self._result().heat_map_analysis(img_type=img_type, n_images=max_display,
+                                                **options)
+
+    def plot_training_history(self, items=("Loss", "FitError"), fig_size=(12, 5),
+                              tick_frequency=1):
+        """Plot columns of ``training_history`` against the epoch (DLPy).
+
+        Returns a figure display (``.figure_``, ``.ax_``).
+        """
+        if self.training_history is None:
+            raise InvalidArgumentError("No training history yet; call model.fit(...) first.")
+        missing = [item for item in items if item not in self.training_history]
+        if missing:
+            raise InvalidArgumentError(
+                f"training_history has no column {missing[0]!r}; it has "
+                f"{', '.join(self.training_history.columns)}."
+            )
+        from matplotlib.figure import Figure
+
+        from .._display import FigureDisplay
+
+        fig = Figure(figsize=fig_size)
+        ax = fig.subplots()
+        for item in items:
+            ax.plot(self.training_history["Epoch"], self.training_history[item], label=item)
+        ax.set_xticks(self.training_history["Epoch"][::tick_frequency])
+        ax.set_xlabel("Epoch")
+        ax.legend()
+        return FigureDisplay(fig, ax)
+
+    def get_feature_maps(self, data, label=None, idx=0, image_id=None, **kwargs):
+        """Keep the activations of image *idx* of *data* (DLPy); ``feature_maps.display(layer_id)``.
+
+        Args:
+            data: a dataset, ``ImageTable`` or ``(x, y)`` arrays.
+            label: take the *idx*-th image of this class instead.
+            idx: which image.
+            image_id: not used (DLPy's CAS image id).
+        """
+        x, y = _arrays(core_data(data))
+        if label is not None:
+            names = list(getattr(getattr(data, "dataset", data), "class_names", []) or [])
+            wanted = names.index(label) if label in names else label
+            x = x[np.asarray(y) == wanted]
+        if not 0 <= idx < len(x):
+            raise InvalidArgumentError(f"idx {idx} is outside the {len(x)} images chosen.")
+        self.feature_maps = _FeatureMaps(self, x[idx])
+        return self.feature_maps
+
+    def get_features(self, data, dense_layer, target="_label_", **kwargs):
+        """The activations of layer *dense_layer* for every example, as ``(X, y)`` (DLPy)."""
+        return super().get_features(core_data(data), dense_layer)
+
+    def deploy(self, path, output_format="astore", model_weights=None, layers=None, **kwargs):
+        """Write the model to the folder *path* (DLPy ``deploy``): ``output_format='onnx'`` only.
+
+        Returns the file written (``<path>/<name>.onnx``).
+        """
+        import os
+
+        fmt = str(output_format).lower()
+        if fmt != "onnx":
+            raise InvalidArgumentError(
+                f"output_format {output_format!r} is a SAS-only format (astore and castable need "
+                f"a CAS server); use output_format='onnx'."
+            )
+        os.makedirs(path, exist_ok=True)
+        return self.export(os.path.join(path, f"{self.name}.onnx"), format="onnx")
+
+    def save_to_onnx(self, path, model_weights=None):
+        """Write the model as an ONNX file at *path* (DLPy ``save_to_onnx``)."""
+        return self.export(path, format="onnx")
+
+    def load_weights(self, path, labels=False, data_spec=None, label_file_name=None,
+                     label_length=None, use_gpu=False, embedding_dim=None, **kwargs):
+        """Load a Keras weight file (``.weights.h5``, ``.keras``, legacy HDF5) by layer name.
+
+        DLPy's CAS-table options (``labels``, ``data_spec``, …) are not used;
+        other keywords go to the core ``Network.load_weights``.
+        """
+        return super().load_weights(path, **kwargs)
+
+    def save_weights_csv(self, filename):
+        """Refused: weights go to Keras files here (``model.save_weights(path)``)."""
+        raise InvalidArgumentError(
+            "save_weights_csv writes a CAS weight table, which does not exist here; use "
+            "model.save_weights('model.weights.h5')."
+        )
+
+
+def _arrays(data):
+    """``(x, y)`` numpy arrays of core *data*."""
+    if isinstance(data, (tuple, list)):
+        return np.asarray(data[0]), np.asarray(data[1])
+    if hasattr(data, "to_numpy"):
+        return data.to_numpy()
+    raise InvalidArgumentError(f"Cannot read images from {type(data).__name__}.")
+
+
+class _FeatureMaps:
+    """DLPy's ``FeatureMaps``: one image's activations, shown layer by layer."""
+
+    def __init__(self, model, image):
+        self.model, self.image = model, image
+
+    def display(self, layer_id, filter_id=None):
+        """Show the activations of layer *layer_id* (an index or a name); *filter_id* picks maps."""
+        name = self.model.layer_names[layer_id] if isinstance(layer_id, int) else layer_id
+        maps = CoreNetwork.get_feature_maps(self.model, self.image, name)
+        if filter_id is not None:
+            return maps.display(n=max(np.atleast_1d(filter_id)) + 1)
+        return maps.display()
