@@ -252,13 +252,18 @@ def _recount(schedule, steps_per_epoch, dlpy_batches):
     ops = keras.ops
 
     class _DLPyBatchCount(keras.optimizers.schedules.LearningRateSchedule):
+        def __init__(self, schedule, steps_per_epoch, dlpy_batches):
+            self.schedule = schedule
+            self.steps_per_epoch, self.dlpy_batches = steps_per_epoch, dlpy_batches
+
         def __call__(self, step):
             step = ops.cast(step, "float32")
-            epoch = ops.floor(step / steps_per_epoch)
-            return schedule(dlpy_batches * epoch + (step - epoch * steps_per_epoch))
+            epoch = ops.floor(step / self.steps_per_epoch)
+            return self.schedule(self.dlpy_batches * epoch
+                                 + (step - epoch * self.steps_per_epoch))
 
-        def get_config(self):
-            return {"schedule": schedule.get_config(), "steps_per_epoch": steps_per_epoch,
-                    "dlpy_batches": dlpy_batches}
+        def get_config(self):  # copied in one process only (Keras clones optimizers)
+            return {"schedule": self.schedule, "steps_per_epoch": self.steps_per_epoch,
+                    "dlpy_batches": self.dlpy_batches}
 
-    return _DLPyBatchCount()
+    return _DLPyBatchCount(schedule, steps_per_epoch, dlpy_batches)
