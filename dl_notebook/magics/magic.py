@@ -11,7 +11,7 @@ from __future__ import annotations
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from ..errors import DLError
-from . import commands
+from . import commands, tune_commands
 from .completion import make_matcher
 from .grammar import render_error
 from .usage import full_usage
@@ -33,7 +33,7 @@ def _shown(err: DLError) -> DLError:
 
 @magics_class
 class DLMagics(Magics):
-    """``%dl SUBCOMMAND …`` and ``%%dl model NAME …`` (see ``%dl?``)."""
+    """``%dl SUBCOMMAND …``, ``%%dl model NAME …`` and ``%%dl tune NAME …`` (see ``%dl?``)."""
 
     @line_cell_magic
     def dl(self, line, cell=None):
@@ -41,6 +41,8 @@ class DLMagics(Magics):
         try:
             if cell is None:
                 return commands.run_line(ns, line)
+            if line.split(None, 1)[:1] == ["tune"]:
+                return tune_commands.run_cell(ns, line, cell)
             return commands.run_cell(ns, line, cell)
         except DLError as err:
             _shown(err)
