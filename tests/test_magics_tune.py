@@ -4,10 +4,11 @@ caret, and one real search bound to NAME."""
 from __future__ import annotations
 
 import pytest
-from conftest import ipython_shell, run_cell
 
 from dl_notebook.magics.grammar import DLSyntaxError
 from dl_notebook.magics.tune_commands import parse_space
+
+from conftest import ipython_shell, run_cell
 
 SETUP = """
 import numpy as np, dl_notebook as dn
