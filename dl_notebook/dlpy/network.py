@@ -295,6 +295,8 @@ class Network(CoreNetwork):
         target = getattr(self, "_target", None) or target_name(data)
         like = getattr(self, "_train_like", None)
         core = core_data(data, target=None if target == "_label_" else target, like=like)
+        if class_names is None and isinstance(core, tuple):  # rows encoded like the training data
+            class_names = getattr(like, "class_names", None)
         res = super().evaluate(core, batch_size=batch_size, class_names=class_names)
         names = res.class_names
         table = pd.DataFrame({target: [names[i] for i in res.y_true],
