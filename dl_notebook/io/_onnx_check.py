@@ -82,8 +82,16 @@ def run_session(sess, x) -> list:
     return sess.run(None, {sess.get_inputs()[0].name: x.astype(dtype, copy=False)})
 
 
+def _layers(model):
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from _layers(layer)
+
+
 def _vocabulary(model) -> int:
-    sizes = [layer.input_dim for layer in model._flatten_layers()
+    """The smallest embedding's vocabulary: token ids below it are valid inputs."""
+    sizes = [layer.input_dim for layer in _layers(model)
              if isinstance(getattr(layer, "input_dim", None), int)]
     return min(sizes) if sizes else 2
 
