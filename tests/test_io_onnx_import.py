@@ -226,3 +226,24 @@ def test_missing_or_corrupt_files_give_one_sentence(tmp_path):
     text.write_text("these are notes, not a model\n")
     with pytest.raises(dn.DLError, match="is not an ONNX model file"):
         onnx_to_keras(text)
+
+
+def test_network_export_with_bgr_flip_and_normalisation_comes_back(tmp_path):
+    net = dn.Sequential(layers=[
+        dn.layers.InputLayer(shape=(10, 10, 3), reverse_channels=True,
+                             offsets=[103.9, 116.8, 123.7], std=[57.4, 57.1, 58.4]),
+        dn.layers.Conv2d(4, 3),
+        dn.layers.Pooling(2),
+        dn.layers.OutputLayer(3),
+    ])
+    path = str(tmp_path / "bgr.onnx")
+    assert net.export(path).max_abs_diff < 1e-4
+    sample = RNG.uniform(0, 255, (4, 10, 10, 3)).astype("float32")
+    expected = net.to_keras()(sample).numpy()
+
+    model = dn.Network.from_onnx(path).to_keras()
+    np.testing.assert_allclose(model(sample).numpy(), expected, atol=1e-5)
+    flips = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)
+             and layer.kernel.shape == (3, 3)]
+    assert len(flips) == 1  # the channel flip, an anti-diagonal kernel
+    np.testing.assert_array_equal(flips[0].get_weights()[0], np.eye(3)[::-1])

@@ -241,9 +241,15 @@ def affine(b: Builder, node, values) -> Tensor:
             f"ONNX node {label(node)!r} divides a constant by a tensor, which dl_notebook "
             f"cannot import."
         )
-    one, zero = np.ones_like(c), np.zeros_like(c)
-    scale, shift = {"Add": (one, c), "Sum": (one, c), "Mul": (c, zero), "Div": (1.0 / c, zero),
-                    "Sub": (one, -c) if ti == 0 else (-one, c)}[op]
+    scale, shift = np.ones_like(c), np.zeros_like(c)
+    if op == "Mul":
+        scale = c
+    elif op == "Div":
+        scale = 1.0 / c
+    elif op == "Sub" and ti == 1:
+        scale, shift = -scale, c
+    else:
+        shift = -c if op == "Sub" else c
     if value.rows is not None:
         value = Tensor(b.materialise(value, node), (0, 1))
     channels = value.tensor.shape[-1]
@@ -276,5 +282,22 @@ def affine(b: Builder, node, values) -> Tensor:
     return Tensor(out, value.perm, fold=(layer, "affine"))
 
 
-SPATIAL = {"Conv": _conv, "MaxPool": _pool, "AveragePool": _pool,
+def _reverse(b: Builder, node, opset):
+    """ReverseSequence over whole sequences of the channel axis (an RGB/BGR flip): a Dense
+    layer without bias whose kernel is the flipped identity."""
+    value, lengths = b.tensor(node, 0), np.ravel(b.const(node, 1))
+    axis = _attrs(node).get("time_axis", 0)
+    size = value.onnx_shape()[axis]
+    if value.rows is not None or value.perm[axis] != value.rank - 1 or np.any(lengths != size):
+        raise InvalidArgumentError(
+            f"ONNX node {label(node)!r} reverses sequences of a tensor in a way dl_notebook "
+            f"cannot import; it imports only a flip of the whole channel axis."
+        )
+    layer = keras().layers.Dense(size, use_bias=False, name=b.name(node))
+    out = b.call(layer, value.tensor)
+    layer.set_weights([np.eye(size, dtype="float32")[::-1]])
+    b.values[node.output[0]] = Tensor(out, value.perm, nonneg=value.nonneg)
+
+
+SPATIAL = {"ReverseSequence": _reverse, "Conv": _conv, "MaxPool": _pool, "AveragePool": _pool,
            "GlobalAveragePool": _global_pool, "GlobalMaxPool": _global_pool, "Pad": _pad}

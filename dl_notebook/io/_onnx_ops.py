@@ -88,6 +88,8 @@ def _constant(node, builder, opset):
         return _np_reshape(ins[0], ins[1])
     if op == "Transpose":
         return np.transpose(ins[0], a.get("perm"))
+    if op == "Expand":  # -1, an unknown batch size, broadcasts as 1
+        return np.broadcast_to(ins[0], np.maximum(np.asarray(ins[1], "int64"), 1))
     binary = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divide}
     if op in binary and len(ins) == 2:
         result = binary[op](ins[0], ins[1])
@@ -369,7 +371,7 @@ def convert(builder: Builder, node, opset: int) -> None:
     """
     op = node.op_type
     if node.domain not in ("", "ai.onnx") or (
-            op not in _CONVERTERS and op not in ("Constant", "Gather", "Slice")):
+            op not in _CONVERTERS and op not in ("Constant", "Gather", "Slice", "Expand")):
         spelled = op[:2].isupper() and op[:1] in "FHLMNRSX"  # an LSTM, an RNN
         article = "an" if op[:1] in "AEIOU" or spelled else "a"
         raise InvalidArgumentError(
@@ -387,7 +389,7 @@ def convert(builder: Builder, node, opset: int) -> None:
             )
         builder.values[node.output[0]] = value
         return
-    if op in ("Gather", "Slice"):
+    if op in ("Gather", "Slice", "Expand"):
         raise InvalidArgumentError(
             f"ONNX node {label(node)!r} ({op}) indexes a tensor at run time; dl_notebook "
             f"imports {op} only in shape arithmetic."

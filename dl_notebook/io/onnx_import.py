@@ -31,7 +31,7 @@ SUPPORTED = (
     "BatchNormalization", "Concat", "Gemm", "MatMul", "Add", "Sum", "Sub", "Mul", "Div",
     "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Pad", "Dropout", "Relu",
     "LeakyRelu", "Clip", "Sigmoid", "Tanh", "Softmax", "Constant", "Identity", "Cast",
-    "Shape", "Gather", "Slice",
+    "Shape", "Gather", "Slice", "Expand", "ReverseSequence",
 )
 
 # Operators that reach the converters only for tensors: with all inputs constant
