@@ -15,8 +15,11 @@ core imports this package.
 
 from __future__ import annotations
 
+from . import applications, images, layers, lr_scheduler, metrics, model, splitting, timeseries
+from .images import ImageTable
 from .model import Model
 from .network import Connection, Network, connect
 from .sequential import Sequential
 
-__all__ = ["Connection", "Model", "Network", "Sequential", "connect"]
+__all__ = ["Connection", "ImageTable", "Model", "Network", "Sequential", "applications", "connect",
+           "images", "layers", "lr_scheduler", "metrics", "model", "splitting", "timeseries"]

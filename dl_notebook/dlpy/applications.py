@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from .. import applications as zoo
 from ..errors import InvalidArgumentError
-from .images import warn_ignored
+from ._ignored import warn_ignored
 from .model import Model
 
 __all__ = [

@@ -12,10 +12,9 @@ given are named in a warning, since Keras' default initialisers are used.
 
 from __future__ import annotations
 
-import warnings
-
 from ..errors import InvalidArgumentError
 from ..model import layers as core
+from ._ignored import given, warn_ignored
 
 __all__ = ["InputLayer", "Conv2d", "Pooling", "Dense", "Fc", "OutputLayer", "BN", "Res",
            "Concat", "GlobalAveragePooling2D", "Recurrent", "Keypoints", "Detection"]
@@ -31,10 +30,7 @@ def _act(act, hidden=True):
 
 
 def _unused(where, **settings):
-    given = sorted(k for k, v in settings.items() if v not in (None, False, 0, "none", "NONE"))
-    if given:
-        warnings.warn(f"{where}: accepted but not used here: {', '.join(given)}.", UserWarning,
-                      stacklevel=3)
+    warn_ignored(where, given(**settings), stacklevel=4)
 
 
 def _linked(spec, src_layers):

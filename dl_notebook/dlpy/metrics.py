@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InvalidArgumentError
-from .images import warn_ignored
+from ._ignored import warn_ignored
 
 __all__ = [
     "accuracy_score", "average_precision_score", "confusion_matrix", "explained_variance_score",

@@ -10,28 +10,16 @@ error of a regression) and, with ``valid_table``, ValidLoss and ValidError.
 from __future__ import annotations
 
 import math
-import warnings
 
 from ..errors import InvalidArgumentError
 from ..train.optimizer import Optimizer as CoreOptimizer
-from . import network as _data
+from . import _data, _results
+from ._ignored import given, warn_ignored
 from .lr_scheduler import _LRScheduler
 from .network import Network
 
 __all__ = ["Model", "Optimizer", "VanillaSolver", "MomentumSolver", "AdamSolver", "LBFGSolver",
            "NatGradSolver", "Gpu", "Sequence", "TextParms", "DataSpec"]
-
-# Settings of a SAS server run that change nothing in one Python process.
-_SERVER_ONLY = ("n_threads", "gpu", "record_seed", "attributes", "repeat_weight_table",
-                "force_equal_padding", "target_order", "valid_freq", "data_specs",
-                "text_parms", "target_sequence", "sequence", "weight")
-
-
-def _ignored(names):
-    """Warn once per call that these DLPy settings have no effect here."""
-    if names:
-        warnings.warn(f"Accepted but ignored here (CAS server settings): {', '.join(names)}.",
-                      UserWarning, stacklevel=3)
 
 
 class _Settings(dict):
@@ -247,7 +235,7 @@ class Optimizer(CoreOptimizer):
                          reg_l2=reg_l2, stagnation=stagnation, freeze_layers_to=freeze_layers_to,
                          freeze_layers=freeze_layers, seed=seed)
         self.extra = dict(kwargs, dropout=dropout)
-        _ignored(sorted(k for k, v in self.extra.items() if v not in (None, 0, False)))
+        warn_ignored("Optimizer", given(**self.extra))
 
     def to_core(self, steps_per_epoch, save_best_weights=False):
         """The core ``dn.Optimizer`` of one run, its solver made for *steps_per_epoch* batches."""
@@ -323,16 +311,14 @@ class Model(Network):
             >>> list(model.training_history.columns)
             ['Epoch', 'LearningRate', 'Loss', 'FitError']
         """
-        given = {name: value for name, value in dict(
+        warn_ignored("Model.fit", given(
             data_specs=data_specs, target_sequence=target_sequence, sequence=sequence,
             text_parms=text_parms, gpu=gpu, attributes=attributes, weight=weight,
-            record_seed=record_seed or None, repeat_weight_table=repeat_weight_table or None,
+            record_seed=record_seed, repeat_weight_table=repeat_weight_table,
             force_equal_padding=force_equal_padding, n_threads=n_threads,
             valid_freq=None if valid_freq == 1 else valid_freq,
             target_order=None if target_order == "ascending" else target_order,
-            train_from_scratch=train_from_scratch).items()
-            if value is not None}
-        _ignored(sorted(given))
+            train_from_scratch=train_from_scratch))
         if optimizer is None:
             optimizer = Optimizer(VanillaSolver(learning_rate=lr), mini_batch_size=mini_batch_size,
                                   max_epochs=max_epochs, log_level=log_level, seed=seed)
@@ -347,12 +333,12 @@ class Model(Network):
         self._target = _data.target_name(data, target)
         self._train_like = train  # a DataFrame scored later is encoded as this data
         steps = math.ceil(_data.size(train) / optimizer.mini_batch_size)
-        recorder = _data.RateRecorder()
+        recorder = _results.RateRecorder()
         callbacks = [recorder, *optimizer.algorithm.scheduler().callbacks()]
         hist = super().fit(train, valid, optimizer=optimizer.to_core(steps, save_best_weights),
                            callbacks=callbacks, live=False if optimizer.log_level == 0 else None,
                            background=False)
         self.history = hist
-        self.training_history = _data.history_table(hist.frame, recorder.epoch_rates)
+        self.training_history = _results.history_table(hist.frame, recorder.epoch_rates)
         self.batch_learning_rates = recorder.batch_rates
-        return _data.Results(OptIterHistory=self.training_history)
+        return _results.Results(OptIterHistory=self.training_history)

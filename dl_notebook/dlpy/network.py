@@ -15,8 +15,10 @@ import numpy as np
 from ..errors import InvalidArgumentError
 from ..model.layers.base import check_name
 from ..model.network import Network as CoreNetwork
+from ._data import arrays, core_data, target_name
+from ._results import FeatureMaps, Results, scored_tables
 
-__all__ = ["Connection", "connect", "Network", "Results"]
+__all__ = ["Connection", "connect", "Network"]
 
 
 class Connection:
@@ -57,116 +59,6 @@ def connect(*args, **kwargs) -> Connection:
         True
     """
     return Connection(*args, **kwargs)
-
-
-class Results(dict):
-    """DLPy's ``CASResults``: tables by name (a dict), also reachable as attributes.
-
-    Example:
-        >>> from dl_notebook.dlpy.network import Results
-        >>> Results(ScoreInfo=1).ScoreInfo
-        1
-    """
-
-    def __getattr__(self, key):
-        try:
-            return self[key]
-        except KeyError:
-            raise AttributeError(key) from None
-
-
-# -- DLPy data to core data -----------------------------------------------------------------
-def core_data(data, inputs=None, target=None, nominals=None, texts=None, missing="mean",
-              what="data", like=None):
-    """The core form of DLPy-style *data*: a dataset, ``(x, y)`` arrays or a DataFrame.
-
-    An ``ImageTable`` gives its core dataset (``.dataset``). A DataFrame
-    becomes a ``TextDataset`` (``texts=`` and ``target=``; the vocabulary of
-    *like* when given) or a ``TabularDataset`` (``target=``, ``inputs=``,
-    ``nominals=``).
-    """
-    import pandas as pd
-
-    data = getattr(data, "dataset", data)
-    if not isinstance(data, pd.DataFrame):
-        return data
-    if target is None:
-        raise InvalidArgumentError(f"The {what} is a DataFrame; name its label column with target=.")
-    if texts is not None:
-        from ..data.text import TextDataset
-
-        column = texts[0] if isinstance(texts, (list, tuple)) else texts
-        if like is not None and isinstance(like, TextDataset):
-            encoded = like.encode(data[column].astype(str).tolist())
-            labels = np.asarray([like.class_names.index(str(v)) for v in data[target]])
-            return encoded, labels
-        return TextDataset.from_dataframe(data, column, target)
-    from ..data.tabular import TabularDataset
-
-    if like is not None and hasattr(like, "transform"):  # encoded as the training rows were
-        labels = data[target]
-        if like.class_names:
-            labels = [like.class_names.index(str(v)) for v in labels]
-        return like.transform(data), np.asarray(labels)
-    return TabularDataset.from_dataframe(data, target, nominals=nominals, inputs=inputs,
-                                         missing=missing, verbose=False)
-
-
-def target_name(data, target=None) -> str:
-    """The label column's name in DLPy's result tables (``_label_`` for images)."""
-    if target is not None:
-        return target[0] if isinstance(target, (list, tuple)) else str(target)
-    return str(getattr(data, "target", None) or "_label_")
-
-
-def size(data) -> int:
-    """Number of examples of core *data*."""
-    if isinstance(data, (tuple, list)):
-        return len(data[0])
-    return len(data)
-
-
-class RateRecorder:
-    """A Keras callback (made on first use) keeping the rate of every epoch and batch."""
-
-    def __new__(cls):
-        from .._keras import keras
-
-        class _Recorder(keras().callbacks.Callback):
-            def __init__(self):
-                super().__init__()
-                self.epoch_rates, self.batch_rates = [], []
-
-            def _rate(self):
-                return float(np.asarray(self.model.optimizer.learning_rate))
-
-            def on_epoch_begin(self, epoch, logs=None):
-                self.epoch_rates.append(self._rate())
-
-            def on_train_batch_begin(self, batch, logs=None):
-                self.batch_rates.append(self._rate())
-
-        return _Recorder()
-
-
-def history_table(frame, rates):
-    """DLPy's ``OptIterHistory`` from a core history frame and the epochs' starting rates."""
-    import pandas as pd
-
-    table = pd.DataFrame({"Epoch": np.arange(len(frame)),
-                          "LearningRate": rates[:len(frame)] or frame["learning_rate"],
-                          "Loss": frame["loss"].to_numpy()})
-    if "accuracy" in frame:
-        table["FitError"] = 1.0 - frame["accuracy"].to_numpy()
-    elif "mae" in frame:
-        table["FitError"] = frame["mae"].to_numpy()
-    if "val_loss" in frame:
-        table["ValidLoss"] = frame["val_loss"].to_numpy()
-        if "val_accuracy" in frame:
-            table["ValidError"] = 1.0 - frame["val_accuracy"].to_numpy()
-        elif "val_mae" in frame:
-            table["ValidError"] = frame["val_mae"].to_numpy()
-    return table
 
 
 class Network(CoreNetwork):
@@ -290,32 +182,15 @@ class Network(CoreNetwork):
             >>> list(model.valid_res_tbl.columns)
             ['_label_', 'I__label_', 'P__label_0', 'P__label_1']
         """
-        import pandas as pd
-
         target = getattr(self, "_target", None) or target_name(data)
         like = getattr(self, "_train_like", None)
         core = core_data(data, target=None if target == "_label_" else target, like=like)
         if class_names is None and isinstance(core, tuple):  # rows encoded like the training data
             class_names = getattr(like, "class_names", None)
         res = super().evaluate(core, batch_size=batch_size, class_names=class_names)
-        names = res.class_names
-        table = pd.DataFrame({target: [names[i] for i in res.y_true],
-                              f"I_{target}": [names[i] for i in res.y_pred]})
-        paths = getattr(core, "paths", None)
-        if paths is not None and len(paths) == len(table):
-            table.insert(0, "_filename_0", [str(p) for p in paths])
-        for k, name in enumerate(names):
-            table[f"P_{target}{name}"] = res.proba[:, k]
-        counts = np.zeros((len(names), len(names)), np.int64)
-        np.add.at(counts, (res.y_true, res.y_pred), 1)
         self.valid_res = res
-        self.valid_res_tbl = table
-        self.valid_conf_mat = pd.DataFrame(counts, index=pd.Index(names, name=target),
-                                           columns=pd.Index(names, name=f"I_{target}"))
-        self.valid_score = pd.DataFrame({
-            "Descr": ["Number of Observations Read", "Number of Observations Used",
-                      "Misclassification Error (%)", "Loss Error"],
-            "Value": [len(res), len(res), 100.0 * (1.0 - res.accuracy), float(res.loss.mean())]})
+        self.valid_res_tbl, self.valid_conf_mat, self.valid_score = scored_tables(
+            res, target, getattr(core, "paths", None))
         return Results(ScoreInfo=self.valid_score)
 
     def predict(self, data, text_parms=None, layer_out=None, layers=None, gpu=None,
@@ -415,14 +290,14 @@ class Network(CoreNetwork):
             idx: which image.
             image_id: not used (DLPy's CAS image id).
         """
-        x, y = _arrays(core_data(data))
+        x, y = arrays(core_data(data))
         if label is not None:
             names = list(getattr(getattr(data, "dataset", data), "class_names", []) or [])
             wanted = names.index(label) if label in names else label
             x = x[np.asarray(y) == wanted]
         if not 0 <= idx < len(x):
             raise InvalidArgumentError(f"idx {idx} is outside the {len(x)} images chosen.")
-        self.feature_maps = _FeatureMaps(self, x[idx])
+        self.feature_maps = FeatureMaps(self, x[idx])
         return self.feature_maps
 
     def get_features(self, data, dense_layer, target="_label_", **kwargs):
@@ -466,25 +341,3 @@ class Network(CoreNetwork):
         )
 
 
-def _arrays(data):
-    """``(x, y)`` numpy arrays of core *data*."""
-    if isinstance(data, (tuple, list)):
-        return np.asarray(data[0]), np.asarray(data[1])
-    if hasattr(data, "to_numpy"):
-        return data.to_numpy()
-    raise InvalidArgumentError(f"Cannot read images from {type(data).__name__}.")
-
-
-class _FeatureMaps:
-    """DLPy's ``FeatureMaps``: one image's activations, shown layer by layer."""
-
-    def __init__(self, model, image):
-        self.model, self.image = model, image
-
-    def display(self, layer_id, filter_id=None):
-        """Show the activations of layer *layer_id* (an index or a name); *filter_id* picks maps."""
-        name = self.model.layer_names[layer_id] if isinstance(layer_id, int) else layer_id
-        maps = CoreNetwork.get_feature_maps(self.model, self.image, name)
-        if filter_id is not None:
-            return maps.display(n=max(np.atleast_1d(filter_id)) + 1)
-        return maps.display()

@@ -15,7 +15,8 @@ import numpy as np
 
 from ..data import ImageDataset, splits
 from ..errors import InvalidArgumentError
-from .images import ImageTable, warn_ignored
+from ._ignored import warn_ignored
+from .images import ImageTable
 
 __all__ = ["two_way_split", "three_way_split"]
 

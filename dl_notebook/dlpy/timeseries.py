@@ -16,7 +16,7 @@ import numpy as np
 
 from ..data import TimeSeriesDataset
 from ..errors import InvalidArgumentError
-from .images import warn_ignored
+from ._ignored import warn_ignored
 
 __all__ = ["TimeseriesTable"]
 
