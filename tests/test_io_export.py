@@ -41,7 +41,7 @@ def digits():
 def cnn(digits):
     """A small CNN of our layers (convolution, batch norm, pooling, dropout), trained one epoch."""
     net = dn.Sequential(name="cnn", layers=[
-        L.InputLayer(shape=(8, 8, 1), scale=1 / 255), L.Conv2d(8, 3), L.BN(),
+        L.InputLayer(shape=(8, 8, 1), scale=1 / 255), L.Conv2d(8, 3), L.BN(momentum=0.9),
         L.Pooling(2), L.Dense(16, dropout=0.2), L.OutputLayer(10)])
     x, y = digits
     net.fit((x[:1200], y[:1200]), epochs=2, batch_size=64, solver=dn.solvers.Adam(0.01),
@@ -125,7 +125,7 @@ def test_keras_savedmodel_and_weights_round_trips_are_identical(cnn, digits, tmp
     assert res.bytes > 0
     res = cnn.export(tmp_path / "cnn.weights.h5")
     fresh = dn.Sequential(name="cnn", layers=[
-        L.InputLayer(shape=(8, 8, 1), scale=1 / 255), L.Conv2d(8, 3), L.BN(),
+        L.InputLayer(shape=(8, 8, 1), scale=1 / 255), L.Conv2d(8, 3), L.BN(momentum=0.9),
         L.Pooling(2), L.Dense(16, dropout=0.2), L.OutputLayer(10)])
     report = fresh.load_weights(res.path)
     assert len(report.loaded) == 4  # conv, bn, dense, output: by layer name

@@ -51,7 +51,7 @@ def test_predict_an_image_dataset(net, digits, table):
     proba = table.filter(like="P_").to_numpy()
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
     assert (table["predicted"] == [CLASSES[i] for i in proba.argmax(axis=1)]).all()
-    assert (table["predicted"].astype(int) == test.labels).mean() > 0.8  # trained
+    assert (table["predicted"].astype(int) == test.labels).mean() > 0.7  # trained (untrained: 0.1)
     x = np.concatenate([b[0] for b in test.to_tf_dataset(batch_size=256)])
     np.testing.assert_allclose(proba, net.to_keras().predict_on_batch(x), atol=1e-6)
 

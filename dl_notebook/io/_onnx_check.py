@@ -19,8 +19,8 @@ import numpy as np
 
 from ..errors import DLError, InvalidArgumentError
 
-__all__ = ["ExportCheckError", "max_abs_diff", "run_session", "sample_inputs", "session",
-           "write_onnx"]
+__all__ = ["ExportCheckError", "max_abs_diff", "quiet", "run_session", "sample_inputs",
+           "session", "write_onnx"]
 
 _ONNX_TYPES = {"tensor(float)": np.float32, "tensor(double)": np.float64,
                "tensor(uint8)": np.uint8, "tensor(int32)": np.int32, "tensor(int64)": np.int64,
@@ -32,8 +32,9 @@ class ExportCheckError(DLError):
 
 
 @contextlib.contextmanager
-def _quiet():
-    """Hold back the FutureWarning of Keras' ONNX path and tf2onnx's INFO/WARNING lines."""
+def quiet():
+    """Hold back the FutureWarning of Keras' ONNX path and the INFO/WARNING lines of tf2onnx
+    and TensorFlow, until the block ends."""
     loggers = [logging.getLogger(name) for name in ("tf2onnx", "onnx", "tensorflow")]
     levels = [logger.level for logger in loggers]
     with warnings.catch_warnings():
@@ -50,7 +51,7 @@ def _quiet():
 
 def write_onnx(model, path) -> None:
     """Write the (already called) Keras *model* to *path* as ONNX, without library noise."""
-    with _quiet(), open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
+    with quiet(), open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
         model.export(os.fspath(path), format="onnx", verbose=False)
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from .._keras import is_keras_model, keras
 from ..errors import InvalidArgumentError
-from ._onnx_check import ExportCheckError, max_abs_diff, sample_inputs, write_onnx
+from ._onnx_check import ExportCheckError, max_abs_diff, quiet, sample_inputs, write_onnx
 
 __all__ = ["FORMATS", "ExportCheckError", "ExportResult", "export", "format_of", "raw_image_model"]
 
@@ -245,7 +245,7 @@ def export(net, path, format=None, *, include_preprocessing=False, check=True, s
             atomic_write(path, model.save_weights, suffix=".weights.h5")
     else:
         def write(temp):
-            with _quiet_savedmodel():
+            with quiet(), open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
                 model.export(temp, format="tf_saved_model", verbose=False)
         _write_folder(path, write)
     spec = model.inputs[0]
@@ -254,16 +254,3 @@ def export(net, path, format=None, *, include_preprocessing=False, check=True, s
                         input_name=spec.name, input_shape=tuple(spec.shape),
                         input_dtype=str(spec.dtype))
 
-
-@contextlib.contextmanager
-def _quiet_savedmodel():
-    import logging
-
-    logger = logging.getLogger("tensorflow")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
-            yield
-    finally:
-        logger.setLevel(level)

@@ -25,6 +25,7 @@ from .._keras import is_keras_model
 from ..data._base import check_batch_size
 from ..errors import InvalidArgumentError
 from ..evaluate._predict import _add_channel, _batches, keras_model, to_proba
+from ._onnx_check import quiet
 
 __all__ = ["predict", "score"]
 
@@ -123,8 +124,9 @@ def _run_keras(model, data, batch_size, class_names):
             f"{len(model.inputs)} inputs and {len(model.outputs)} outputs."
         )
     input_shape = tuple(model.inputs[0].shape[1:])
-    outputs = [np.asarray(model.predict_on_batch(x))
-               for x in _input_batches(data, batch_size, input_shape)]
+    with quiet():  # TensorFlow warns of retracing when several models predict in turn
+        outputs = [np.asarray(model.predict_on_batch(x))
+                   for x in _input_batches(data, batch_size, input_shape)]
     if not outputs:
         raise InvalidArgumentError("The data has no examples; predict needs at least one.")
     return _table(np.concatenate(outputs), data, class_names, _keras_ends_in_probabilities(model))
