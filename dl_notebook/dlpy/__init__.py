@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from . import applications, images, layers, lr_scheduler, metrics, model, splitting, timeseries
 from .images import ImageTable
+from .layers import Input, Tensor
 from .model import Model
 from .network import Connection, Network, connect
 from .sequential import Sequential
 
-__all__ = ["Connection", "ImageTable", "Model", "Network", "Sequential", "applications", "connect",
-           "images", "layers", "lr_scheduler", "metrics", "model", "splitting", "timeseries"]
+__all__ = ["Connection", "ImageTable", "Input", "Model", "Network", "Sequential", "applications", "connect",
+           "images", "layers", "lr_scheduler", "metrics", "model", "splitting", "Tensor", "timeseries"]

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import InvalidArgumentError
 
-__all__ = ["arrays", "core_data", "size", "target_name"]
+__all__ = ["arrays", "core_data", "size", "table_name", "target_name"]
 
 
 def core_data(data, inputs=None, target=None, nominals=None, texts=None, missing="mean",
@@ -117,3 +117,27 @@ def arrays(data):
     if hasattr(data, "to_numpy"):
         return data.to_numpy()
     raise InvalidArgumentError(f"Cannot read images from {type(data).__name__}.")
+
+
+def table_name(table, default=None, what="model_table"):
+    """The name in a DLPy table argument (``casout``, ``model_table``): a str or ``{'name': …}``.
+
+    Args:
+        table: the argument: a name, a dict with ``name``, or None.
+        default: the name when *table* is None.
+        what: the argument's name in error messages.
+
+    Example:
+        >>> from dl_notebook.dlpy._data import table_name
+        >>> table_name({"name": "imgs", "replace": True}), table_name(None, "m")
+        ('imgs', 'm')
+    """
+    if isinstance(table, dict):
+        table = table.get("name")
+    if table is None:
+        return default
+    if not isinstance(table, str):
+        raise InvalidArgumentError(
+            f"{what} must be a name (a str, or a dict with 'name'); got {table!r}."
+        )
+    return table

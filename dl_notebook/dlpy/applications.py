@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from .. import applications as zoo
 from ..errors import InvalidArgumentError
+from ._data import table_name
 from ._ignored import warn_ignored
 from .model import Model
 
@@ -41,18 +42,6 @@ _TORCH_STDS = (255 * 0.229, 255 * 0.224, 255 * 0.225)
 
 def _is_off(value):
     return value is None or value is False or (isinstance(value, str) and value.lower() == "none")
-
-
-def _table_name(model_table, default):
-    if isinstance(model_table, dict):
-        model_table = model_table.get("name")
-    if model_table is None:
-        return default
-    if not isinstance(model_table, str):
-        raise InvalidArgumentError(
-            f"model_table must be a name (a str, or a dict with 'name'); got {model_table!r}."
-        )
-    return model_table
 
 
 def _input(n_channels, scale, offsets, norm_stds=None):
@@ -88,7 +77,7 @@ def _build(where, core, *, conn, model_table, n_classes, n_channels, width, heig
     warn_ignored(where, ignored)
     net = core(n_classes=n_classes, input_shape=(height, width, n_channels),
                include_top=include_top, pretrained_weights=weights,
-               name=_table_name(model_table, where.lower()), preprocessing=preprocessing,
+               name=table_name(model_table, where.lower()), preprocessing=preprocessing,
                **options)
     return Model.from_network(net)
 
@@ -331,5 +320,5 @@ def LeNet5(conn, model_table="LENET5", n_classes=10, n_channels=1, width=28, hei
                                ("random_mutation", random_mutation)) if not _is_off(v)]
     warn_ignored("LeNet5", ignored)
     net = zoo.LeNet5(n_classes=n_classes, input_shape=(height, width, n_channels),
-                     name=_table_name(model_table, "LENET5"), scale=scale)
+                     name=table_name(model_table, "LENET5"), scale=scale)
     return Model.from_network(net)

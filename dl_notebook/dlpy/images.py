@@ -22,6 +22,7 @@ import numpy as np
 
 from ..data import ImageDataset
 from ..errors import InvalidArgumentError
+from ._data import table_name
 from ._ignored import warn_ignored
 from ._patches import ImageProcessing
 
@@ -110,7 +111,7 @@ class ImageTable(ImageProcessing):
                 f"The images in {os.fspath(path)!r} have different sizes; pass "
                 "image_size=(height, width) to load_files to resize them as they load."
             ) from None
-        return cls(ds, name=_table_name(casout))
+        return cls(ds, name=table_name(casout, what="casout"))
 
     @classmethod
     def from_table(cls, tbl, image_col="_image_", label_col="_label_", path_col=None,
@@ -149,7 +150,7 @@ class ImageTable(ImageProcessing):
             return out
         if isinstance(tbl, ImageDataset):
             warn_ignored("ImageTable.from_table", ignored + list(kwargs))
-            return cls(tbl.subset(np.arange(len(tbl))), name=_table_name(casout))
+            return cls(tbl.subset(np.arange(len(tbl))), name=table_name(casout, what="casout"))
         import pandas as pd
 
         if isinstance(tbl, pd.DataFrame):
@@ -157,7 +158,7 @@ class ImageTable(ImageProcessing):
             kwargs.setdefault("normalize", None)
             kwargs.setdefault("verbose", False)
             ds = ImageDataset.from_dataframe(tbl, path_col or "_path_", label_col, **kwargs)
-            return cls(ds, name=_table_name(casout))
+            return cls(ds, name=table_name(casout, what="casout"))
         raise InvalidArgumentError(
             "from_table needs an ImageTable, an ImageDataset or a DataFrame of image paths; "
             f"got {type(tbl).__name__}."
@@ -221,7 +222,7 @@ class ImageTable(ImageProcessing):
             'copy'
         """
         out = ImageTable(self.dataset.subset(np.arange(len(self))),
-                         name=_table_name(casout) or self.name)
+                         name=table_name(casout, what="casout") or self.name)
         out.patch_level = self.patch_level
         return out
 
@@ -360,10 +361,3 @@ class ImageTable(ImageProcessing):
         if label not in names:
             raise InvalidArgumentError(f"Unknown label {label!r}; use one of {names}.")
         return names.index(label)
-
-
-def _table_name(casout):
-    """The table name in DLPy's ``casout`` (a str or a dict with ``name``), or None."""
-    if isinstance(casout, dict):
-        return casout.get("name")
-    return casout if isinstance(casout, str) else None

@@ -4,7 +4,9 @@ Each function returns a core layer spec (:mod:`dl_notebook.model.layers`), so
 ``model.add(Conv2d(8, 3))`` works on DLPy-style and core networks alike.
 DLPy's activation names are read case-blind (``'RELU'``, ``'IDENTITY'``);
 ``'AUTO'`` means ReLU for hidden layers and softmax for the output layer.
-``src_layers=[a, b]`` (layers already added) gives the inputs, as in DLPy.
+``src_layers=[a, b]`` (layers already added) gives the inputs, as in DLPy;
+so does calling a layer on tensors (DLPy's functional API:
+``y = Conv2d(8, 3)(Input(1, 28, 28))``, see :class:`Model`).
 Weight-initialisation settings (``init``, ``std``, ``mean``,
 ``truncation_factor``, ``init_bias``) and ``fcmp_act`` are accepted; those
 given are named in a warning, since Keras' default initialisers are used.
@@ -14,9 +16,10 @@ from __future__ import annotations
 
 from ..errors import InvalidArgumentError
 from ..model import layers as core
+from ._functional import Tensor, callable_spec
 from ._ignored import given, warn_ignored
 
-__all__ = ["InputLayer", "Conv2d", "Pooling", "Dense", "Fc", "OutputLayer", "BN", "Res",
+__all__ = ["Input", "InputLayer", "Tensor", "Conv2d", "Pooling", "Dense", "Fc", "OutputLayer", "BN", "Res",
            "Concat", "GlobalAveragePooling2D", "Recurrent", "Keypoints", "Detection"]
 
 
@@ -33,9 +36,9 @@ def _unused(where, **settings):
     warn_ignored(where, given(**settings), stacklevel=4)
 
 
-def _linked(spec, src_layers):
+def _linked(spec, src_layers=None):
     spec._src_layers = list(src_layers) if src_layers else None
-    return spec
+    return callable_spec(spec)
 
 
 def InputLayer(n_channels=3, width=None, height=None, nominals=None, std=None, scale=1,
@@ -64,10 +67,28 @@ def InputLayer(n_channels=3, width=None, height=None, nominals=None, std=None, s
             random_crop=random_crop, random_mutation=random_mutation, **kwargs)
     scale = None if scale == 1 else scale
     if width is None and height is None:
-        return core.InputLayer(shape=(n_channels,), scale=scale, offsets=offsets,
-                               std=norm_stds, name=name)
-    return core.InputLayer(n_channels=n_channels, width=width, height=height or width,
-                           scale=scale, offsets=offsets, std=norm_stds, name=name)
+        return _linked(core.InputLayer(shape=(n_channels,), scale=scale, offsets=offsets,
+                                       std=norm_stds, name=name))
+    return _linked(core.InputLayer(n_channels=n_channels, width=width, height=height or width,
+                                   scale=scale, offsets=offsets, std=norm_stds, name=name))
+
+
+def Input(n_channels=3, width=None, height=None, name=None, **kwargs):
+    """An input tensor of DLPy's functional API: ``InputLayer(...)()`` (DLPy ``Input``).
+
+    Args:
+        n_channels, width, height, name: as :func:`InputLayer`.
+        kwargs: :func:`InputLayer`'s other arguments (``scale``, ``offsets`` …).
+
+    Returns:
+        A :class:`Tensor` to call layers on.
+
+    Example:
+        >>> from dl_notebook.dlpy.layers import Input
+        >>> Input(3, 32, 32, name="image").layer.shape
+        (32, 32, 3)
+    """
+    return InputLayer(n_channels, width, height, name=name, **kwargs)()
 
 
 def _padding(padding, size, where):

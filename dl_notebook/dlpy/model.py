@@ -12,8 +12,10 @@ from __future__ import annotations
 import math
 
 from ..errors import InvalidArgumentError
+from ..model import layers as core_layers
 from ..train.optimizer import Optimizer as CoreOptimizer
 from . import _data, _results
+from ._functional import add_graph
 from ._ignored import given, warn_ignored
 from .lr_scheduler import _LRScheduler
 from .network import Network
@@ -252,27 +254,88 @@ class Model(Network):
     """DLPy's ``Model``: a network that trains, scores and keeps its results.
 
     A :class:`dl_notebook.Network` underneath, so every core method works.
+    Built layer by layer (``model.add``) or, DLPy's functional API, from
+    the tensors of layers called on each other: ``Model(conn, inputs=x,
+    outputs=y)``.
 
     Args:
         conn: a :class:`~dl_notebook.dlpy.Connection` (or anything); ignored.
+        inputs, outputs: the input and output tensors (or lists of them)
+            of a functional model; the layers between them are added.
         model_table: the model's name.
+        model_weights: a Keras weight file to load.
 
     Example:
         >>> from dl_notebook import dlpy
-        >>> dlpy.Model(dlpy.connect(), model_table="m").name
-        'm'
+        >>> from dl_notebook.dlpy.layers import Conv2d, Input, OutputLayer, Res
+        >>> x = Input(1, 8, 8, name="x")
+        >>> y = Conv2d(1, 3, name="c")(x)
+        >>> out = OutputLayer(n=2, name="out")(Res(name="sum")([x, y]))
+        >>> model = dlpy.Model(dlpy.connect(), inputs=x, outputs=out, model_table="m")
+        >>> model.compile()
+        >>> model.name, model.edges
+        ('m', [('x', 'c'), ('x', 'sum'), ('c', 'sum'), ('sum', 'out')])
     """
 
     def __init__(self, conn=None, inputs=None, outputs=None, model_table=None,
                  model_weights=None, *, name=None, layers=None):
-        if inputs is not None or outputs is not None:
-            raise InvalidArgumentError(
-                "Model(conn, inputs, outputs) (DLPy's functional API) is not available here; "
-                "build with Sequential or Model.add(layer, inputs=...)."
-            )
         super().__init__(conn, model_table=model_table, name=name, layers=layers)
+        if inputs is not None or outputs is not None:
+            if inputs is None or outputs is None:
+                raise InvalidArgumentError("Model: give both inputs= and outputs= (tensors).")
+            add_graph(self, inputs, outputs)
         if model_weights is not None:
             self.load_weights(model_weights)
+
+    @classmethod
+    def from_keras_model(cls, conn, keras_model, output_model_table=None, offsets=None,
+                         std=None, scale=1.0, max_num_frames=-1, include_weights=False,
+                         input_weights_file=None, verbose=False):
+        """A model from a Keras model (DLPy ``from_keras_model``); returns ``(model, False)``.
+
+        The layers are the Keras model's own (``Network.from_keras``): its
+        weights come along whatever *include_weights* says, and
+        *input_weights_file* (with ``include_weights=True``) is loaded on
+        top. *scale*, *offsets* and *std* normalise the input in a new input
+        layer, ``(x * scale - offsets) / std``. The second value is DLPy's
+        ``use_gpu``, always False here.
+
+        Args:
+            conn: ignored.
+            keras_model: a Sequential or functional Keras model.
+            output_model_table: the model's name (default the Keras model's).
+            offsets, std, scale: the input normalisation.
+            include_weights, input_weights_file: load a Keras weight file.
+            max_num_frames, verbose: accepted; not used.
+
+        Example:
+            >>> import keras
+            >>> from dl_notebook.dlpy import Model
+            >>> x = keras.Input((4,), name="x")
+            >>> km = keras.Model(x, keras.layers.Dense(2, name="d")(x), name="km")
+            >>> model, use_gpu = Model.from_keras_model(None, km, scale=0.5)
+            >>> model.name, model.layer_names, model["x"].scale, use_gpu
+            ('km', ['x', 'd'], 0.5, False)
+        """
+        name = _data.table_name(output_model_table, what="output_model_table") or keras_model.name
+        if scale == 1 and offsets is None and std is None:
+            model = cls.from_keras(keras_model, name=name)
+        else:
+            if len(keras_model.inputs) != 1:
+                raise InvalidArgumentError(
+                    "from_keras_model: scale, offsets and std need a Keras model with one input."
+                )
+            first = keras_model.layers[0] if keras_model.layers else None
+            input_name = first.name if type(first).__name__ == "InputLayer" else None
+            model = cls(conn, model_table=name)
+            model.add(core_layers.InputLayer(
+                shape=tuple(keras_model.inputs[0].shape[1:]), name=input_name,
+                scale=None if scale == 1 else scale, offsets=offsets, std=std))
+            model.add(keras_model)
+        model.conn = conn
+        if include_weights and input_weights_file is not None:
+            model.load_weights(input_weights_file)
+        return model, False
 
     def fit(self, data, inputs=None, target=None, data_specs=None, mini_batch_size=1,
             max_epochs=5, log_level=3, lr=0.01, optimizer=None, nominals=None, texts=None,

@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import InvalidArgumentError
 from ..model.layers.base import check_name
 from ..model.network import Network as CoreNetwork
-from ._data import arrays, core_data, target_name
+from ._data import arrays, core_data, table_name, target_name
 from ._results import FeatureMaps, Results, scored_tables
 
 __all__ = ["Connection", "connect", "Network"]
@@ -80,9 +80,7 @@ class Network(CoreNetwork):
     def __init__(self, conn=None, model_table=None, *, name=None, layers=None):
         if model_table is not None and name is not None and model_table != name:
             raise InvalidArgumentError("Give the model's name once: model_table= or name=.")
-        if isinstance(model_table, dict):  # DLPy also takes a CAS table description
-            model_table = model_table.get("name")
-        super().__init__(name=model_table or name, layers=layers)
+        super().__init__(name=table_name(model_table) or name, layers=layers)
         self.conn = conn
         self.training_history = None
         self.valid_conf_mat = None
@@ -150,6 +148,46 @@ class Network(CoreNetwork):
             net._model, net._model_version = None, -1
             net._version += 1
         # The Keras model is rebuilt on demand from the same Keras layers (weights kept).
+        return model
+
+    def to_functional_model(self, stop_layers=None):
+        """A copy of this model as a functional ``Model`` (DLPy ``to_functional_model``).
+
+        The copy has the same layers, edges and weights, in new layer
+        objects, so training one leaves the other as it was.
+
+        Args:
+            stop_layers: a layer or layers (objects or names) where the copy
+                stops: they and every layer after them are left out (DLPy's
+                way to take a network's feature extractor).
+
+        Returns:
+            A :class:`~dl_notebook.dlpy.model.Model`.
+
+        Example:
+            >>> from dl_notebook import dlpy
+            >>> from dl_notebook.dlpy.layers import Dense, InputLayer, OutputLayer
+            >>> seq = dlpy.Sequential(None, [InputLayer(4), Dense(3), OutputLayer(n=2)], "s")
+            >>> seq.to_functional_model(stop_layers="output1").layer_names
+            ['input1', 'fc1']
+        """
+        from ..model.layers.keras_layer import KerasLayer
+        from .model import Model
+
+        stops = stop_layers if isinstance(stop_layers, (list, tuple, set)) else [stop_layers]
+        stops = {getattr(layer, "name", layer) for layer in stops if layer is not None}
+        model = Model(self.conn, model_table=self.name)
+        for name in self.layer_names:
+            spec = self[name]
+            if name in stops or any(src not in model for src in spec.inputs):
+                continue
+            if isinstance(spec, KerasLayer):
+                source = spec.keras_layer
+                copy = type(source).from_config(source.get_config())
+            else:
+                copy = type(spec)(**spec.arguments(), name=name)
+            model.add(copy, inputs=spec.inputs or None)
+            model[name].set_weights(spec.get_weights())
         return model
 
     # -- DLPy's habits: results kept on the model ----------------------------------------
