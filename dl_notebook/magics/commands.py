@@ -19,8 +19,14 @@ Example:
 from __future__ import annotations
 
 # They register the subcommands; explain_commands (gradcam, heatmap) after data_commands.
-from . import data_commands, edit_commands, explain_commands  # noqa: F401
-from . import deploy_commands, prune_commands, tune_commands  # noqa: F401
+from . import (  # noqa: F401
+    data_commands,
+    deploy_commands,
+    edit_commands,
+    explain_commands,
+    prune_commands,
+    tune_commands,
+)
 from ._registry import COMMANDS, Command, datasets, networks
 from .grammar import DLSyntaxError, did_you_mean, tokenize
 from .model_cell import HEADER_PREFIX, MODEL_SPEC, build_network, parse_model_cell
