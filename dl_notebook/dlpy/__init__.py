@@ -15,12 +15,23 @@ core imports this package.
 
 from __future__ import annotations
 
-from . import applications, images, layers, lr_scheduler, metrics, model, splitting, timeseries
+from . import (
+               applications,
+               blocks,
+               images,
+               layers,
+               lr_scheduler,
+               metrics,
+               model,
+               splitting,
+               timeseries,
+)
 from .images import ImageTable
 from .layers import Input, Tensor
 from .model import Model
 from .network import Connection, Network, connect
 from .sequential import Sequential
 
-__all__ = ["Connection", "ImageTable", "Input", "Model", "Network", "Sequential", "applications", "connect",
-           "images", "layers", "lr_scheduler", "metrics", "model", "splitting", "Tensor", "timeseries"]
+__all__ = ["Connection", "ImageTable", "Input", "Model", "Network", "Sequential", "Tensor",
+           "applications", "blocks", "connect", "images", "layers", "lr_scheduler", "metrics",
+           "model", "splitting", "timeseries"]

@@ -92,6 +92,9 @@ class Network(CoreNetwork):
     def add(self, layer, inputs=None) -> None:
         """Add *layer*; a DLPy layer's ``src_layers=[...]`` (layers already added) are its inputs.
 
+        A block of :mod:`dl_notebook.dlpy.blocks` adds its layers after
+        *inputs* (default: the last layer).
+
         Example:
             >>> from dl_notebook import dlpy
             >>> from dl_notebook.dlpy.layers import InputLayer, Dense, Res
@@ -103,6 +106,14 @@ class Network(CoreNetwork):
             >>> model.edges[-2:]
             [('a', 'res1'), ('b', 'res1')]
         """
+        from .blocks import Block
+
+        if isinstance(layer, Block):  # DLPy's blocks add their layers after one source
+            sources = self._default_inputs(None) if inputs is None else self._names(inputs)
+            if len(sources) != 1:
+                raise InvalidArgumentError("A block reads one layer; give inputs= one name.")
+            layer.add_to(self, sources[0])
+            return
         sources = getattr(layer, "_src_layers", None)
         if inputs is None and sources:
             inputs = [getattr(src, "name", src) for src in sources]
