@@ -1,0 +1,6 @@
+"""Object detection heads: target encoding, losses with their parts, decoding with non-max suppression.
+
+A detection network (``dn.applications.YoloV2``, ``TinyYoloV2``) carries its
+head as ``net.head``; ``net.fit`` asks the head for the training stream and the
+loss, and ``net.predict_boxes`` for the decoding.
+"""
