@@ -1,0 +1,113 @@
+"""The published COVID-19 CT transfer-learning workflow of SAS DLPy, run on dl_notebook.dlpy.
+
+The DLPy code below is the example's, with ``import dlpy`` made
+``import dl_notebook.dlpy`` and ``s = swat.CAS(...)`` made
+``s = dl_notebook.dlpy.connect()``; it runs on a small synthetic two-class
+folder at 32x32 and a ResNet-50 weight file written by Keras.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+import pytest
+from PIL import Image
+
+PER_CLASS, SIZE = 20, 32
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    """'covid' images hold a bright disc, 'normal' ones dark stripes; a few are mislabelled."""
+    root = tmp_path_factory.mktemp("ct_scans")
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:SIZE, :SIZE]
+    for label in ("covid", "normal"):
+        os.makedirs(root / label)
+        for i in range(PER_CLASS):
+            drawn = label if i >= 3 else ("normal" if label == "covid" else "covid")
+            pixels = rng.normal(100, 4, (SIZE, SIZE, 3))
+            if drawn == "covid":
+                cy, cx = rng.integers(10, 22, 2)
+                pixels[(yy - cy) ** 2 + (xx - cx) ** 2 < 36] += 30
+            else:
+                pixels[:, ::4] -= 20
+            Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(root / label / f"{i}.png")
+    return str(root)
+
+
+@pytest.fixture(scope="module")
+def weights_h5(tmp_path_factory, folder):
+    """ResNet-50 features at 32x32 saved by Keras (no download), standing in for ImageNet's.
+
+    Trained weights carry batch-normalisation statistics that keep the
+    network's activations finite; a fresh network's (mean 0, variance 1)
+    do not, over 50 layers. So the statistics are set from one pass over
+    the images, prepared as the example's model prepares them (BGR minus
+    the channel means).
+    """
+    from dl_notebook._keras import keras
+
+    k = keras()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = k.applications.ResNet50(weights=None, include_top=False, input_shape=(32, 32, 3))
+    images = np.stack([np.asarray(Image.open(os.path.join(folder, label, name)), "float32")
+                       for label in ("covid", "normal")
+                       for name in sorted(os.listdir(os.path.join(folder, label)))])
+    bgr = images[..., ::-1]
+    bn = [layer for layer in net.layers if isinstance(layer, k.layers.BatchNormalization)]
+    for layer in bn:
+        layer.momentum = 0.0  # the moving statistics become this batch's
+    net(bgr - bgr.mean(axis=(0, 1, 2)), training=True)
+    for layer in bn:
+        layer.momentum = 0.99
+    path = tmp_path_factory.mktemp("weights") / "resnet50_notop.weights.h5"
+    net.save_weights(path)
+    return str(path)
+
+
+@pytest.mark.slow  # about 30 s: a ResNet-50 built twice and trained for two epochs
+def test_the_covid_ct_transfer_learning_example_runs_as_dlpy_wrote_it(folder, weights_h5):
+    from dl_notebook._keras import keras
+
+    keras().utils.set_random_seed(0)
+    # --- the example, verbatim but for the imports, the connection and the sizes ---
+    import dl_notebook.dlpy
+    from dl_notebook.dlpy.applications import ResNet50_Caffe
+    from dl_notebook.dlpy.images import ImageTable
+    from dl_notebook.dlpy.lr_scheduler import CyclicLR
+    from dl_notebook.dlpy.model import Optimizer, VanillaSolver
+    from dl_notebook.dlpy.splitting import two_way_split
+
+    s = dl_notebook.dlpy.connect()
+    my_images = ImageTable.load_files(s, path=folder)
+    train_val, test_table = two_way_split(my_images, test_rate=20, seed=123)
+    train_table, val_table = two_way_split(train_val, test_rate=20, seed=123)
+    model = ResNet50_Caffe(s, model_table='RESNET50_CAFFE', n_classes=2, n_channels=3,
+                           width=32, height=32, scale=1, random_flip='none', random_crop='none',
+                           offsets=my_images.channel_means, pre_trained_weights=True,
+                           pre_trained_weights_file=weights_h5, include_top=False)
+    solver = VanillaSolver(lr_scheduler=CyclicLR(s, train_table, 4, 1.0, 1E-4, 0.01))
+    optimizer = Optimizer(algorithm=solver, log_level=2, max_epochs=2,  # the example: 10
+                          mini_batch_size=4)
+    model.fit(data=train_table, valid_table=val_table, optimizer=optimizer)
+    model.evaluate(test_table)
+    conf_mat = model.valid_conf_mat
+    correct = model.plot_evaluate_res(img_type='C')
+    wrong = model.plot_evaluate_res(img_type='M')
+    heat = model.heat_map_analysis(img_type='M')
+    # --- what it gave ---
+    assert (len(train_table), len(val_table), len(test_table)) == (26, 6, 8)
+    assert list(model.training_history["Epoch"]) == [0, 1]
+    assert {"Loss", "FitError", "ValidLoss", "ValidError"} <= set(model.training_history)
+    assert conf_mat.index.tolist() == ["covid", "normal"]
+    assert conf_mat.to_numpy().sum() == len(test_table)
+    n_right = int(np.trace(conf_mat.to_numpy()))
+    n_wrong = len(test_table) - n_right
+    assert correct.ax_.shape[0] == min(n_right, 5) and wrong.ax_.shape[0] == min(n_wrong, 5)
+    assert heat.ax_.shape == (min(n_wrong, 5), 3) and len(heat.colorbars_) == min(n_wrong, 5)
+    assert len(model.valid_res_tbl) == len(test_table)
+    assert np.isfinite(model.valid_res.proba).all()
