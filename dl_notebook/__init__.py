@@ -19,6 +19,7 @@ import importlib as _importlib
 from . import _keras, _views, callbacks, data, layers, train  # noqa: F401 (_keras)
 from .data import (
     ImageDataset,
+    SegmentationDataset,
     TabularDataset,
     TextDataset,
     TimeSeriesDataset,
@@ -55,6 +56,7 @@ __all__ = [
     "NetworkEditError",
     "Optimizer",
     "RunStatus",
+    "SegmentationDataset",
     "Sequential",
     "ShapeError",
     "TabularDataset",

@@ -11,12 +11,13 @@ Example:
 
 from . import datasets
 from .images import ImageDataset
+from .segmentation import SegmentationDataset
 from .splits import three_way_split, two_way_split
 from .tabular import TabularDataset
 from .text import TextDataset
 from .timeseries import TimeSeriesDataset
 
 __all__ = [
-    "ImageDataset", "TabularDataset", "TextDataset", "TimeSeriesDataset", "datasets",
-    "three_way_split", "two_way_split",
+    "ImageDataset", "SegmentationDataset", "TabularDataset", "TextDataset", "TimeSeriesDataset",
+    "datasets", "three_way_split", "two_way_split",
 ]
