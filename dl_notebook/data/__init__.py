@@ -10,6 +10,7 @@ Example:
 """
 
 from . import datasets
+from .detection import DetectionDataset
 from .images import ImageDataset
 from .segmentation import SegmentationDataset
 from .splits import three_way_split, two_way_split
@@ -18,6 +19,6 @@ from .text import TextDataset
 from .timeseries import TimeSeriesDataset
 
 __all__ = [
-    "ImageDataset", "SegmentationDataset", "TabularDataset", "TextDataset", "TimeSeriesDataset",
-    "datasets", "three_way_split", "two_way_split",
+    "DetectionDataset", "ImageDataset", "SegmentationDataset", "TabularDataset", "TextDataset",
+    "TimeSeriesDataset", "datasets", "three_way_split", "two_way_split",
 ]

@@ -230,6 +230,30 @@ class ShapesData:
             f"class_names={tuple(self.class_names)!r}{where})"
         )
 
+    def to_dataset(self):
+        """The data as a dataset: ``ImageDataset`` for ``classify``, ``DetectionDataset``
+        for ``localize`` and ``detect``, ``SegmentationDataset`` for ``segment``.
+
+        Example:
+            >>> from dl_notebook.data.datasets import shapes
+            >>> shapes(n=4, image_size=32, kind="detect").to_dataset()
+            DetectionDataset(4 images, 6 boxes, 3 classes, 32x32x3)
+        """
+        if self.kind == "classify":
+            from .images import ImageDataset
+
+            return ImageDataset.from_arrays(self.images, self.labels, list(self.class_names))
+        if self.kind == "segment":
+            from .segmentation import SegmentationDataset
+
+            return SegmentationDataset.from_arrays(
+                self.images, self.masks, class_names=["background", *self.class_names])
+        from .detection import DetectionDataset
+
+        return DetectionDataset.from_arrays(
+            self.images, [[box[1:] for box in boxes] for boxes in self.boxes],
+            [[box[0] for box in boxes] for boxes in self.boxes], list(self.class_names))
+
 
 def _check_shapes_args(n, image_size, kind, classes, seed, noise, max_objects):
     if not _is_int(n) or n < 1:
