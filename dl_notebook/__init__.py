@@ -67,7 +67,11 @@ __all__ = [
     "callbacks",
     "data",
     "datasets",
+    "display_object_detections",
+    "display_segmentation_results",
     "distribute",
+    "evaluate_detections",
+    "evaluate_segmentation",
     "explain",
     "layers",
     "lr_find",
@@ -86,6 +90,10 @@ _FUNCTIONS = {  # public functions that live deeper, as "module:function"
     "score": "io.score:score",
     "tune": "tuning.search:tune",
     "prune": "tuning.prune:prune",
+    "evaluate_detections": "evaluate.detection:evaluate_detections",
+    "evaluate_segmentation": "evaluate.segmentation:evaluate_segmentation",
+    "display_object_detections": "evaluate._detection_figures:display_object_detections",
+    "display_segmentation_results": "evaluate._detection_figures:display_segmentation_results",
 }
 
 
