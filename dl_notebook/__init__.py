@@ -18,6 +18,7 @@ import importlib as _importlib
 # _keras first: it watches for TensorFlow's first import, to hold back its C++ start-up notices.
 from . import _keras, _views, callbacks, data, layers, train  # noqa: F401 (_keras)
 from .data import (
+    DetectionDataset,
     ImageDataset,
     SegmentationDataset,
     TabularDataset,
@@ -48,6 +49,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DLError",
+    "DetectionDataset",
     "ImageDataset",
     "InvalidArgumentError",
     "LayerNotFoundError",
@@ -73,8 +75,10 @@ __all__ = [
     "evaluate_detections",
     "evaluate_segmentation",
     "explain",
+    "get_anchors",
     "layers",
     "lr_find",
+    "plot_anchors",
     "prune",
     "schedules",
     "score",
@@ -90,6 +94,8 @@ _FUNCTIONS = {  # public functions that live deeper, as "module:function"
     "score": "io.score:score",
     "tune": "tuning.search:tune",
     "prune": "tuning.prune:prune",
+    "get_anchors": "data.anchors:get_anchors",
+    "plot_anchors": "data.anchors:plot_anchors",
     "evaluate_detections": "evaluate.detection:evaluate_detections",
     "evaluate_segmentation": "evaluate.segmentation:evaluate_segmentation",
     "display_object_detections": "evaluate._detection_figures:display_object_detections",
