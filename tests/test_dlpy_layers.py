@@ -55,8 +55,8 @@ def test_src_layers_make_a_residual_block():
 
 def test_unsupported_parts_are_refused_in_one_sentence(tmp_path):
     for make, words in [(lambda: L.Keypoints(), "Keypoints"), (lambda: L.Detection(), "Detection"),
-                        (lambda: L.InputLayer(3, 8, 8, std="STD"), "norm_stds"),
-                        (lambda: L.OutputLayer(act="softmax"), "give n"),
+                        (lambda: L.InputLayer(3, 8, 8, std="RANGE"), "MIDRANGE"),
+                        (lambda: L.InputLayer(std="STD", offsets=[1.0]), "not both"),
                         (lambda: L.Conv2d(4, 5, padding=1), "ZeroPadding2D"),
                         (lambda: LBFGSolver(), "first-order"),
                         (lambda: FCMPLR(None, "f"), "FCMP")]:

@@ -18,6 +18,7 @@ from ..errors import InvalidArgumentError
 from ..model import layers as core
 from ._functional import Tensor, callable_spec
 from ._ignored import given, warn_ignored
+from ._inferred import InferredInput, InferredOutput
 
 __all__ = ["Input", "InputLayer", "Tensor", "Conv2d", "Pooling", "Dense", "Fc", "OutputLayer", "BN", "Res",
            "Concat", "GlobalAveragePooling2D", "Recurrent", "Keypoints", "Detection"]
@@ -41,36 +42,41 @@ def _linked(spec, src_layers=None):
     return callable_spec(spec)
 
 
-def InputLayer(n_channels=3, width=None, height=None, nominals=None, std=None, scale=1,
+def InputLayer(n_channels=None, width=None, height=None, nominals=None, std=None, scale=1,
                offsets=None, dropout=0, random_flip=None, random_crop=None, random_mutation=None,
                norm_stds=None, name=None, **kwargs):
     """An image (or vector) input in DLPy's order: ``InputLayer(3, 224, 224)`` (core ``InputLayer``).
 
-    ``(x * scale - offsets) / norm_stds``; ``height`` defaults to ``width``.
-    Without ``width`` the input is a vector of ``n_channels`` values
-    (tabular data). ``std='STD'`` / ``'MIDRANGE'`` (statistics of a CAS
-    table) are refused: give ``offsets`` and ``norm_stds`` instead.
-    ``random_flip`` / ``random_crop`` / ``random_mutation`` / ``dropout``
-    are accepted and named in a warning (no augmentation here).
+    ``(x * scale - offsets) / norm_stds``; ``height`` defaults to ``width``
+    and ``n_channels`` to 3. With ``n_channels`` but no ``width`` the input
+    is a vector of ``n_channels`` values (tabular data). With neither, or
+    with ``std='STD'`` / ``'MIDRANGE'`` (offsets and divisors computed from
+    the training data), DLPy reads the missing parts from the data: this
+    returns a placeholder that ``model.fit`` turns into the core layer
+    (see :mod:`dl_notebook.dlpy._inferred`). ``random_flip`` /
+    ``random_crop`` / ``random_mutation`` / ``dropout`` are accepted and
+    named in a warning (no augmentation here).
 
     Example:
         >>> from dl_notebook.dlpy.layers import InputLayer
         >>> InputLayer(3, 224, 224, scale=1 / 255).shape
         (224, 224, 3)
+        >>> InputLayer(std="STD")
+        InferredInput(unnamed: set at the first fit)
     """
-    if std is not None and str(std).upper() != "NONE":
-        raise InvalidArgumentError(
-            f"InputLayer: std={std!r} standardises with statistics of a CAS table, which are not "
-            f"computed here; give offsets= (means) and norm_stds= (standard deviations)."
-        )
     _unused("InputLayer", nominals=nominals, dropout=dropout, random_flip=random_flip,
             random_crop=random_crop, random_mutation=random_mutation, **kwargs)
     scale = None if scale == 1 else scale
+    statistics = std is not None and str(std).upper() != "NONE"
+    if statistics or (width is None and height is None and n_channels is None):
+        return InferredInput(n_channels, width, height, std=std, scale=scale, offsets=offsets,
+                             norm_stds=norm_stds, name=name)
     if width is None and height is None:
         return _linked(core.InputLayer(shape=(n_channels,), scale=scale, offsets=offsets,
                                        std=norm_stds, name=name))
-    return _linked(core.InputLayer(n_channels=n_channels, width=width, height=height or width,
-                                   scale=scale, offsets=offsets, std=norm_stds, name=name))
+    return _linked(core.InputLayer(n_channels=n_channels or 3, width=width or height,
+                                   height=height or width, scale=scale, offsets=offsets,
+                                   std=norm_stds, name=name))
 
 
 def Input(n_channels=3, width=None, height=None, name=None, **kwargs):
@@ -177,9 +183,11 @@ def OutputLayer(n=None, name=None, act="softmax", fcmp_act=None, init=None, std=
                 error=None, include_bias=True, full_connect=True, src_layers=None, **kwargs):
     """The output layer, DLPy's arguments (core ``OutputLayer``).
 
-    *n* is needed here (DLPy reads it from the CAS table): the number of
-    classes, or of values to predict. ``error`` is ``'ENTROPY'`` or
-    ``'NORMAL'`` (squared error), or None (from the activation).
+    *n* is the number of classes, or of values to predict; without it, as
+    in DLPy, it is read from the training data at the first ``fit`` (the
+    number of classes; 1 value for ``act='IDENTITY'`` or a numeric target).
+    ``error`` is ``'ENTROPY'`` or ``'NORMAL'`` (squared error), or None
+    (from the activation).
 
     Example:
         >>> from dl_notebook.dlpy.layers import OutputLayer
@@ -187,16 +195,15 @@ def OutputLayer(n=None, name=None, act="softmax", fcmp_act=None, init=None, std=
         >>> out.n, out.act
         (10, 'softmax')
     """
-    if n is None:
-        raise InvalidArgumentError(
-            "OutputLayer: give n, the number of classes (or of values to predict)."
-        )
     if not full_connect:
         raise InvalidArgumentError("OutputLayer: full_connect=False is not supported.")
     _unused("OutputLayer", fcmp_act=fcmp_act, init=init, std=std, mean=mean,
             truncation_factor=truncation_factor, init_bias=init_bias, target_std=target_std,
             fcmp_err=fcmp_err, **kwargs)
     err = "auto" if error is None else str(error).lower()
+    if n is None:
+        return InferredOutput(act=_act(act, hidden=False), error=err, include_bias=include_bias,
+                              name=name, src_layers=src_layers)
     return _linked(core.OutputLayer(n, act=_act(act, hidden=False), error=err,
                                     include_bias=include_bias, name=name), src_layers)
 

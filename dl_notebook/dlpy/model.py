@@ -17,6 +17,7 @@ from ..train.optimizer import Optimizer as CoreOptimizer
 from . import _data, _results
 from ._functional import add_graph
 from ._ignored import given, warn_ignored
+from ._inferred import build_pending
 from .lr_scheduler import _LRScheduler
 from .network import Network
 
@@ -393,6 +394,7 @@ class Model(Network):
         train = _data.core_data(data, inputs, target, nominals, texts, missing, "data")
         valid = None if valid_table is None else _data.core_data(
             valid_table, inputs, target, nominals, texts, missing, "valid_table", like=train)
+        build_pending(self, train)  # InputLayer(std='STD'), OutputLayer() without n
         self._target = _data.target_name(data, target)
         self._train_like = train  # a DataFrame scored later is encoded as this data
         steps = math.ceil(_data.size(train) / optimizer.mini_batch_size)

@@ -16,6 +16,7 @@ from ..errors import InvalidArgumentError
 from ..model.layers.base import check_name
 from ..model.network import Network as CoreNetwork
 from ._data import arrays, core_data, table_name, target_name
+from ._inferred import hold, source_name
 from ._results import FeatureMaps, Results, scored_tables
 
 __all__ = ["Connection", "connect", "Network"]
@@ -88,6 +89,7 @@ class Network(CoreNetwork):
         self.valid_res_tbl = None
         self.valid_res = None
         self.score_res = None
+        self.pending_layers = []  # layers waiting for the first fit's data (see _inferred)
 
     def add(self, layer, inputs=None) -> None:
         """Add *layer*; a DLPy layer's ``src_layers=[...]`` (layers already added) are its inputs.
@@ -108,6 +110,8 @@ class Network(CoreNetwork):
         """
         from .blocks import Block
 
+        if hold(self, layer, inputs):  # its size (or a layer before it) comes from the data
+            return
         if isinstance(layer, Block):  # DLPy's blocks add their layers after one source
             sources = self._default_inputs(None) if inputs is None else self._names(inputs)
             if len(sources) != 1:
@@ -116,7 +120,7 @@ class Network(CoreNetwork):
             return
         sources = getattr(layer, "_src_layers", None)
         if inputs is None and sources:
-            inputs = [getattr(src, "name", src) for src in sources]
+            inputs = [source_name(src) for src in sources]
         super().add(layer, inputs=inputs)
 
     @property
