@@ -182,3 +182,28 @@ def test_plot_pr_draws_one_curve_per_class_with_ground_truth():
     assert len(res.plot_pr("a").lines_) == int(res.n_ground_truth[0] > 0)
     with pytest.raises(dn.InvalidArgumentError, match="class_name"):
         res.plot_pr("zebra")
+
+
+def test_detection_figure_draws_every_box_above_the_threshold():
+    data = dn.datasets.shapes(n=5, image_size=40, kind="detect", classes=("circle", "star"),
+                              seed=2)
+    truths = [{"boxes": np.array([b[1:] for b in boxes], np.float32),
+               "labels": np.array([b[0] for b in boxes])} for boxes in data.boxes]
+    rng = np.random.default_rng(0)
+    preds = [{"boxes": t["boxes"] + 1, "labels": t["labels"],
+              "scores": rng.random(len(t["labels"])).astype(np.float32)} for t in truths]
+    shown = dn.display_object_detections(data.images, preds, truths, data.class_names, n=4,
+                                         score_threshold=0.3)
+    assert len(shown.ax_) == 4 and len(shown.figure_.axes) == 4
+    for ax, truth, pred in zip(shown.ax_, truths, preds):
+        dashed = [p for p in ax.patches if p.get_linestyle() == "--"]
+        solid = [p for p in ax.patches if p.get_linestyle() != "--"]
+        assert len(dashed) == len(truth["labels"])
+        assert len(solid) == int(np.count_nonzero(pred["scores"] >= 0.3)) == len(ax.texts)
+        assert dashed[0].get_x() == pytest.approx(truth["boxes"][0, 0] - 0.5)
+        assert dashed[0].get_width() == pytest.approx(np.ptp(truth["boxes"][0, [0, 2]]))
+    legend = [t.get_text() for t in shown.figure_.legends[0].get_texts()]
+    assert legend[-1] == "ground truth" and set(legend[:-1]) <= set(data.class_names)
+    assert shown._repr_png_()[:4] == b"\x89PNG"
+    with pytest.raises(dn.InvalidArgumentError, match="one per image"):
+        dn.display_object_detections(data.images, preds[:2], n=4)

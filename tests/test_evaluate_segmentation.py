@@ -75,3 +75,16 @@ def test_class_names_need_every_class():
     with pytest.raises(dn.InvalidArgumentError, match="class_names must give 3 names"):
         dn.evaluate_segmentation(np.zeros((1, 2, 2), int), np.zeros((1, 2, 2), int), 3,
                                  class_names=["a"])
+
+
+def test_segmentation_figure_has_three_columns_and_a_legend_of_classes(shapes_masks):
+    data, truth, predicted = shapes_masks
+    shown = dn.display_segmentation_results(data.images, truth, predicted, data.class_names, n=3)
+    assert shown.ax_.shape == (3, 3)
+    assert [t.get_text() for t in shown.legend_.get_texts()] == list(data.class_names)
+    assert shown.ax_[0, 2].get_title().startswith("predicted (IoU ")
+    painted = shown.ax_[0, 1].get_images()[0].get_array()
+    objects = truth[0] > 0
+    assert np.any(painted[objects] != data.images[0][objects])  # objects are coloured
+    np.testing.assert_array_equal(painted[~objects], data.images[0][~objects])  # background not
+    assert dn.display_segmentation_results(data.images, truth, n=2).ax_.shape == (2, 2)
