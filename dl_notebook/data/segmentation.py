@@ -300,6 +300,16 @@ class SegmentationDataset(Dataset):
         return (f"SegmentationDataset({len(self):,} images, {len(self.class_names)} classes "
                 f"with background, {h}x{w}x{self.channels})")
 
+    def __len__(self):
+        self._forget_unreadable()  # files found damaged in a pass are no longer counted
+        return len(self._labels)
+
+    @property
+    def labels(self):
+        """Per image its most frequent non-background class id (0 when it has none)."""
+        self._forget_unreadable()
+        return self._labels.copy()
+
     @property
     def input_shape(self) -> tuple:
         """Shape of one image as the network sees it: ``(height, width, channels)``."""
@@ -391,9 +401,15 @@ class SegmentationDataset(Dataset):
             mask.set_shape([None, None])
             return img, mask, ok
 
+        def decoded(img, mask, ok):
+            return ok
+
+        def pair(img, mask, ok):
+            return img, mask
+
         return (tf.data.Dataset.range(len(files))
                 .map(read, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-                .filter(lambda img, mask, ok: ok).map(lambda img, mask, ok: (img, mask)))
+                .filter(decoded).map(pair))
 
     def to_tf_dataset(self, batch_size=32, shuffle=False, seed=None, augment=None):
         """A batched ``tf.data.Dataset`` of ``(images float32 0..255 (B, H, W, C), masks int32 (B, H, W))``.
@@ -449,7 +465,11 @@ class SegmentationDataset(Dataset):
             from ._pipeline import augmenter
 
             layers = augmenter(others, size, seed)
-            ds = ds.map(lambda x, m: (tf.clip_by_value(layers(x, training=True), 0.0, 255.0), m))
+
+            def change(x, m):
+                return tf.clip_by_value(layers(x, training=True), 0.0, 255.0), m
+
+            ds = ds.map(change)
         return ds.prefetch(tf.data.AUTOTUNE)
 
     @staticmethod
