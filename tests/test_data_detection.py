@@ -239,3 +239,14 @@ def test_from_folder_refuses_an_unknown_layout(tmp_path):
         DetectionDataset.from_folder(tmp_path)
     with pytest.raises(InvalidArgumentError, match="does not exist"):
         DetectionDataset.from_voc(tmp_path / "missing")
+
+
+def test_table_with_class_ids_and_an_image_without_boxes(tmp_path):
+    for name in ("a.png", "b.png"):
+        Image.new("RGB", (10, 10)).save(tmp_path / name)
+    table = pd.DataFrame({"file": ["a.png", "a.png", "b.png"], "class": [2, 0, 0],
+                          "x_min": [0, 5, None], "y_min": [0, 5, None],
+                          "x_max": [5, 10, None], "y_max": [5, 10, None]})
+    ds = DetectionDataset.from_dataframe(table, tmp_path, verbose=False)
+    assert ds.class_names == ["0", "1", "2"] and ds.labels.tolist() == [2, -1]
+    assert ds.ground_truth()[1]["boxes"].shape == (0, 4)

@@ -18,22 +18,9 @@ from ..errors import InvalidArgumentError
 from . import _annotations as notes
 from ._base import Dataset
 from ._unreadable import Unreadable
+from .images import _check_size
 
 __all__ = ["DetectionDataset"]
-
-
-
-def _check_size(image_size):
-    if image_size is None:
-        return None
-    if isinstance(image_size, (int, np.integer)) and not isinstance(image_size, bool):
-        image_size = (image_size, image_size)
-    if (not isinstance(image_size, (tuple, list)) or len(image_size) != 2 or not all(
-            isinstance(d, (int, np.integer)) and not isinstance(d, bool) and 0 < d <= 8192
-            for d in image_size)):
-        raise InvalidArgumentError(
-            f"image_size must be (height, width) in pixels, e.g. (64, 64); got {image_size!r}.")
-    return int(image_size[0]), int(image_size[1])
 
 
 class DetectionDataset(Dataset):
@@ -175,7 +162,8 @@ class DetectionDataset(Dataset):
             {'x': 1, 'y': 1}
         """
         records, skipped = notes.dataframe_records(df, folder, image_col, class_col, box_cols)
-        return cls._load(records, skipped, class_names, image_size, verbose, "the table")
+        return cls._load(records, skipped, class_names, image_size, verbose, "the table",
+                         ids=df[class_col].dtype.kind in "iu")
 
     @classmethod
     def from_folder(cls, folder, image_size=None, class_names=None, *, verbose=True):
