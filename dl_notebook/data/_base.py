@@ -113,6 +113,10 @@ class Dataset:
         """Number and percentage of items per class, as a pandas DataFrame."""
         import pandas as pd
 
+        if self.task == "detection":
+            raise InvalidArgumentError(
+                "label_freq() counts one class per item; use .class_counts for boxes per class."
+            )
         if self.task != "classification":
             raise InvalidArgumentError(
                 "label_freq() counts classes; this dataset has a numeric (regression) target."

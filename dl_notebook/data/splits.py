@@ -183,7 +183,10 @@ def _check_dataset(ds, n_parts, stratify):
         if counts.min() < n_parts:
             names = getattr(ds, "class_names", None)
             small = values[np.argmin(counts)]
-            name = names[small] if names is not None else small
+            if names is not None and 0 <= small < len(names):
+                name = names[small]
+            else:
+                name = "no box" if small == -1 else small
             raise InvalidArgumentError(
                 f"Class {name!r} has only {counts.min()} item(s), too few for {n_parts} parts; "
                 "add images, merge classes or pass stratify=False."
