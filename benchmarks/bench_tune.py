@@ -5,6 +5,11 @@ The same tiny dense network on scikit-learn's digits, 20 trials of 1 epoch each,
 process's resident memory (psutil) is recorded after each trial; the table shows it after
 trials 1, 10 and 20 and its growth per trial (a least-squares slope over trials 2..20).
 
+A third row runs ``dn.tune`` without releasing each trial's traced training steps from
+TensorFlow's gradient table (``dl_notebook.tuning._trials.release_traces``), as it ran before:
+each trace of a Keras training step registers a custom gradient for its all-reduce there,
+holding the traced graph, which ``keras.backend.clear_session()`` does not free.
+
 Run: ``python benchmarks/bench_tune.py [--trials 20]``.
 """
 
@@ -27,10 +32,16 @@ def _data():
     return (x[:1200], y[:1200]), (x[1200:], y[1200:])
 
 
-def run_dn(trials, folder):
+def run_dn(trials, folder, keep_traces=False):
+    import gc
+
     import psutil
 
     import dl_notebook as dn
+    from dl_notebook.tuning import _trials
+
+    if keep_traces:
+        _trials.release_traces = lambda before: gc.collect() * 0
 
     process = psutil.Process()
     rss = []  # read when a trial builds its network: the memory after the trial before
@@ -85,7 +96,10 @@ def run_keras_tuner(trials, folder):
 
 def _worker(kind, trials):
     with tempfile.TemporaryDirectory() as folder:
-        rss = (run_dn if kind == "dn" else run_keras_tuner)(trials, folder)
+        if kind == "kt":
+            rss = run_keras_tuner(trials, folder)
+        else:
+            rss = run_dn(trials, folder, keep_traces=kind == "dn-keep")
     print("RSS " + json.dumps(rss))
 
 
@@ -99,13 +113,15 @@ def _row(name, rss):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=20)
-    parser.add_argument("--worker", choices=("dn", "kt"))
+    parser.add_argument("--worker", choices=("dn", "dn-keep", "kt"))
     args = parser.parse_args()
     if args.worker:
         return _worker(args.worker, args.trials)
     print("| search | RSS after trial 1 (MiB) | after 10 | after 20 | growth per trial (MiB) |")
     print("|---|---|---|---|---|")
-    for kind, name in (("dn", "dn.tune (random)"), ("kt", "keras-tuner RandomSearch")):
+    for kind, name in (("dn", "dn.tune (random)"),
+                       ("dn-keep", "dn.tune, traces kept (before the fix)"),
+                       ("kt", "keras-tuner RandomSearch")):
         out = subprocess.run([sys.executable, __file__, "--worker", kind, "--trials",
                               str(args.trials)], capture_output=True, text=True, check=True)
         line = next(x for x in out.stdout.splitlines() if x.startswith("RSS "))

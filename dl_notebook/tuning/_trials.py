@@ -15,9 +15,11 @@ Example:
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import socket
+import sys
 import time
 import warnings
 from datetime import datetime
@@ -29,7 +31,8 @@ from optuna.trial import TrialState
 from .._keras import keras
 from ..errors import DLError, InvalidArgumentError
 
-__all__ = ["Epochs", "claim_trial", "fail_stale", "open_storage", "row_of", "trial_optimizer"]
+__all__ = ["Epochs", "claim_trial", "custom_gradients", "fail_stale", "open_storage",
+           "release_traces", "row_of", "trial_optimizer"]
 
 FOLDER = Path("dl_tune")
 """Where studies live by default: ``./dl_tune/<study>.journal``."""
@@ -212,6 +215,91 @@ def row_of(trial, params) -> dict:
         "epochs": trial.user_attrs.get("epochs", 0),
         "curve": trial.user_attrs.get("curve", []),
     }
+
+
+def _gradient_registry() -> dict:
+    """TensorFlow's table of gradient functions by name (empty if TensorFlow changed it)."""
+    from tensorflow.python.framework import ops
+
+    registry = getattr(getattr(ops, "_gradient_registry", None), "_registry", None)
+    return registry if isinstance(registry, dict) else {}
+
+
+def custom_gradients() -> set:
+    """The names of the custom gradients TensorFlow holds now (taken before a trial).
+
+    Example:
+        >>> from dl_notebook.tuning._trials import custom_gradients
+        >>> isinstance(custom_gradients(), set)
+        True
+    """
+    return {name for name in _gradient_registry() if name.startswith("CustomGradient-")}
+
+
+def _graph_of(function):
+    """The graph whose tensors a registered custom gradient closes over, or None."""
+    cells = list(getattr(function, "__closure__", None) or ())
+    for _ in range(200):  # a few levels of closures and lists of tensors
+        if not cells:
+            return None
+        value = cells.pop(0)
+        value = getattr(value, "cell_contents", value)
+        graph = getattr(value, "graph", None)
+        if graph is not None and hasattr(graph, "get_operations"):
+            return graph
+        if isinstance(value, (list, tuple)):
+            cells.extend(value[:4])
+        elif callable(value):
+            cells.extend(getattr(value, "__closure__", None) or ())
+    return None
+
+
+def release_traces(before: set) -> int:
+    """Let go of the traced training steps of networks that are gone; how many were freed.
+
+    Each trace of a Keras training step on TensorFlow registers a custom
+    gradient for its gradient all-reduce (``ReplicaContext.all_reduce``) in
+    TensorFlow's global gradient table, and that entry holds the whole traced
+    graph, so every trial left a few megabytes behind that
+    ``keras.backend.clear_session()`` does not free. This drops the entries
+    registered since *before* whose graph only its own operations and tensors
+    still refer to (a traced function still alive, or a trace in progress in
+    another thread, keeps its entry), and collects the garbage.
+
+    Args:
+        before: :func:`custom_gradients` taken before the trial.
+
+    Example:
+        >>> from dl_notebook.tuning._trials import custom_gradients, release_traces
+        >>> release_traces(custom_gradients())  # nothing traced since
+        0
+    """
+    import tensorflow as tf
+
+    registry = _gradient_registry()
+    gc.collect()
+    graphs = graph = {}  # id(graph) -> (graph, the names of its entries)
+    for name in custom_gradients() - set(before):
+        graph = _graph_of(registry[name].get("type"))
+        if graph is not None:
+            graphs.setdefault(id(graph), (graph, []))[1].append(name)
+    del graph
+    if not graphs:
+        return 0
+    here = {id(graphs), id(sys._getframe())} | {id(entry) for entry in graphs.values()}
+    for holder in gc.get_referrers(*(graph for graph, _ in graphs.values())):
+        if isinstance(holder, (tf.Operation, tf.Tensor)) or id(holder) in here:
+            continue
+        for held in gc.get_referents(holder):
+            graphs.pop(id(held), None)  # in use elsewhere: keep its gradient
+    freed = 0
+    for _, names in graphs.values():
+        for name in names:
+            registry.pop(name, None)
+        freed += len(names)
+    graphs.clear()
+    gc.collect()
+    return freed
 
 
 def check_build(build):

@@ -30,7 +30,6 @@ again; ``result.stopped`` is True.
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import math
 import threading
@@ -221,6 +220,7 @@ class _Search:
         started = time.monotonic()
         epochs = net = None
         told = False
+        traces = _trials.custom_gradients()
         try:
             try:
                 params = suggest(trial, self.dims)
@@ -264,7 +264,7 @@ class _Search:
             _trials.ACTIVE.discard(trial._trial_id)
             del net, epochs
             keras().backend.clear_session()
-            gc.collect()
+            _trials.release_traces(traces)  # and collects the garbage
         self.report.trial_finished(
             _trials.row_of(study.get_trials(deepcopy=False)[trial.number], list(self.dims)))
 
