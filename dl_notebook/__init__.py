@@ -44,6 +44,7 @@ _views.register_view("live", "dl_notebook.widgets.live:LiveDashboard")
 _views.register_view("confusion", "dl_notebook.widgets.confusion:ConfusionMatrixWidget")
 _views.register_view("browser", "dl_notebook.widgets.browser:ImageBrowser")
 _views.register_view("tune", "dl_notebook.widgets.tune:TuneDashboard")
+_views.register_view("detection_browser", "dl_notebook.widgets.detection_browser:DetectionBrowser")
 
 __version__ = "0.1.0"
 
@@ -66,9 +67,11 @@ __all__ = [
     "TimeSeriesDataset",
     "TrainingHistory",
     "applications",
+    "browse_detections",
     "callbacks",
     "data",
     "datasets",
+    "detection_errors",
     "display_object_detections",
     "display_segmentation_results",
     "distribute",
@@ -100,6 +103,8 @@ _FUNCTIONS = {  # public functions that live deeper, as "module:function"
     "evaluate_segmentation": "evaluate.segmentation:evaluate_segmentation",
     "display_object_detections": "evaluate._detection_figures:display_object_detections",
     "display_segmentation_results": "evaluate._detection_figures:display_segmentation_results",
+    "detection_errors": "evaluate.detection_errors:detection_errors",
+    "browse_detections": "evaluate.detection_errors:browse_detections",
 }
 
 

@@ -21,10 +21,11 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..errors import InvalidArgumentError
+from .. import _views
+from ..errors import InvalidArgumentError, MissingDependencyError
 from .detection import _read_images, box_iou
 
-__all__ = ["ERROR_KINDS", "detection_errors"]
+__all__ = ["ERROR_KINDS", "browse_detections", "detection_errors"]
 
 #: The kinds of boxes :func:`detection_errors` lists, as the keys of its dicts.
 ERROR_KINDS = ("missed", "false", "poor")
@@ -115,3 +116,32 @@ def detection_errors(ground_truth, predictions, iou=0.5, poor=0.1) -> list:
                        "poor": dt_at[image["poor"]], "matched": dt_at[image["matched"]],
                        "truth_of": truth_of})
     return errors
+
+
+def browse_detections(images, ground_truth, predictions, class_names=None, **options):
+    """A detection browser (a notebook widget): the images with missed, false and badly placed boxes.
+
+    Args:
+        images: the images, or the ``DetectionDataset`` the boxes belong to.
+        ground_truth: one dict per image with ``boxes`` and ``labels``.
+        predictions: one dict per image with ``boxes``, ``labels`` and ``scores``.
+        class_names: the class names; default the dataset's, else the ids.
+        **options: ``show``, ``class_id``, ``page_size``, ``thumb_size``,
+            ``iou``, ``poor``, ``score_threshold`` (see the browser).
+
+    Returns:
+        The browser widget; it needs ipywidgets and anywidget.
+
+    Example:
+        >>> import numpy as np
+        >>> truth = [{"boxes": [[2, 2, 12, 12]], "labels": [0]}]
+        >>> found = [{"boxes": [[3, 3, 12, 12]], "labels": [0], "scores": [0.9]}]
+        >>> browse_detections(np.zeros((1, 16, 16, 3)), truth, found, show="missed").n_images
+        0
+    """
+    cls = _views.view_class("detection_browser")
+    if cls is None:
+        raise MissingDependencyError(
+            "The detection browser is a notebook widget; install ipywidgets and anywidget "
+            "(pip install ipywidgets anywidget) to use it.")
+    return cls(images, ground_truth, predictions, class_names, **options)
