@@ -54,7 +54,9 @@ def core_data(data, inputs=None, target=None, nominals=None, texts=None, missing
             encoded = like.encode(data[column].astype(str).tolist())
             labels = np.asarray([like.class_names.index(str(v)) for v in data[target]])
             return encoded, labels
-        return TextDataset.from_dataframe(data, column, target)
+        longest = data[column].astype(str).str.split().str.len().max()
+        return TextDataset.from_dataframe(data, column, target,  # DLPy reads texts whole
+                                          sequence_length=int(min(max(longest, 1), 200)))
     from ..data.tabular import TabularDataset
 
     if like is not None and hasattr(like, "transform"):  # encoded as the training rows were

@@ -24,7 +24,8 @@ import numpy as np
 from ..errors import InvalidArgumentError
 from ..model import layers as core
 
-__all__ = ["InferredInput", "InferredOutput", "data_facts", "is_inferred"]
+__all__ = ["InferredInput", "InferredNetwork", "InferredOutput", "build_pending", "data_facts",
+           "hold", "is_inferred", "source_name"]
 
 _STATISTICS = ("STD", "MIDRANGE")
 
@@ -37,7 +38,7 @@ def is_inferred(layer) -> bool:
         >>> is_inferred(InputLayer(std="STD")), is_inferred(InputLayer(3, 8, 8))
         (True, False)
     """
-    return isinstance(layer, (InferredInput, InferredOutput))
+    return isinstance(layer, (InferredInput, InferredOutput, InferredNetwork))
 
 
 class _Inferred:
@@ -152,6 +153,28 @@ class InferredOutput(_Inferred):
         return self.resolved
 
 
+class InferredNetwork(_Inferred):
+    """A whole network made from the training data (DLPy's ``TextClassification``).
+
+    Args:
+        build: ``build(data, n_classes)`` returning a core network for core
+            training *data* with *n_classes* classes.
+        name: what it is, for ``repr``.
+
+    Example:
+        >>> import dl_notebook as dn
+        >>> from dl_notebook.dlpy._inferred import InferredNetwork
+        >>> layer = InferredNetwork(lambda data, n: dn.Sequential(layers=[
+        ...     dn.layers.InputLayer(shape=(2,)), dn.layers.OutputLayer(n)]), name="tiny")
+        >>> layer.build(None, 3).layer_names
+        ['input1', 'output1']
+    """
+
+    def __init__(self, build, name=None):
+        super().__init__(name)
+        self.build = build
+
+
 def data_facts(data):
     """``(x, n_classes, n_values)`` of core training *data*, for the placeholders.
 
@@ -221,6 +244,9 @@ def build_pending(model, data) -> None:
     pending, model.pending_layers = model.pending_layers, []
     x, n_classes, n_values = data_facts(data)
     for layer, inputs in pending:
+        if isinstance(layer, InferredNetwork):
+            model._take_over(layer.build(data, n_classes))
+            continue
         if isinstance(layer, InferredInput):
             layer = layer.resolve(x)
         elif isinstance(layer, InferredOutput):

@@ -157,3 +157,33 @@ def scored_tables(res, target, paths=None):
                   "Misclassification Error (%)", "Loss Error"],
         "Value": [n, n, 100.0 * (1.0 - res.accuracy), float(np.mean(res.loss))]})
     return table, conf_mat, score
+
+
+def regression_tables(y_true, predicted, target):
+    """DLPy's tables of a scored regression: ``(valid_res_tbl, valid_score)``.
+
+    ``valid_res_tbl`` has the target and DLPy's ``_DL_Pred_`` (the predicted
+    value) per example; ``valid_score`` is DLPy's ``ScoreInfo`` with the
+    mean squared error.
+
+    Args:
+        y_true, predicted: the true and predicted values.
+        target: the target column's name.
+
+    Example:
+        >>> from dl_notebook.dlpy._results import regression_tables
+        >>> table, score = regression_tables([1.0, 2.0], [1.5, 2.0], "y")
+        >>> list(table.columns), score["Value"].tolist()[-1]
+        (['y', '_DL_Pred_'], 0.125)
+    """
+    import pandas as pd
+
+    y_true = np.asarray(y_true, dtype="float64").reshape(len(predicted), -1)[:, 0]
+    predicted = np.asarray(predicted, dtype="float64").reshape(len(y_true), -1)[:, 0]
+    table = pd.DataFrame({target: y_true, "_DL_Pred_": predicted})
+    n = len(table)
+    score = pd.DataFrame({
+        "Descr": ["Number of Observations Read", "Number of Observations Used",
+                  "Mean Squared Error"],
+        "Value": [n, n, float(np.mean((y_true - predicted) ** 2))]})
+    return table, score

@@ -32,7 +32,7 @@ from .model import Model
 __all__ = [
     "Darknet", "DenseNet121", "InceptionV3", "LeNet5", "MobileNetV1", "MobileNetV2",
     "ResNet18_Caffe", "ResNet34_Caffe", "ResNet50_Caffe", "ResNet50_SAS", "ResNet101_Caffe",
-    "ResNet152_Caffe", "VGG16", "VGG19",
+    "ResNet152_Caffe", "TextClassification", "VGG16", "VGG19",
 ]
 
 CAFFE_OFFSETS = (103.939, 116.779, 123.68)
@@ -322,3 +322,46 @@ def LeNet5(conn, model_table="LENET5", n_classes=10, n_channels=1, width=28, hei
     net = zoo.LeNet5(n_classes=n_classes, input_shape=(height, width, n_channels),
                      name=table_name(model_table, "LENET5"), scale=scale)
     return Model.from_network(net)
+
+
+def TextClassification(conn, model_table="text_classifier", neurons=10, n_blocks=3,
+                       rnn_type="gru"):
+    """A recurrent text classifier (DLPy ``TextClassification``), made at the first ``fit``.
+
+    DLPy reads the number of classes (and the word vectors) from the data;
+    so does this model: ``fit(data, texts=..., target=...)`` on a DataFrame
+    (or a ``TextDataset``) builds :func:`dl_notebook.applications.TextClassification`
+    for its vocabulary, text length and classes, with ``n_blocks``
+    bidirectional layers of ``neurons`` units.
+
+    Args:
+        conn: ignored.
+        model_table: the model's name.
+        neurons, n_blocks, rnn_type: as DLPy (``'gru'``, ``'lstm'`` or ``'rnn'``).
+
+    Returns:
+        A :class:`~dl_notebook.dlpy.model.Model` whose layers come at the first fit.
+
+    Example:
+        >>> from dl_notebook.dlpy.applications import TextClassification
+        >>> model = TextClassification(None, n_blocks=1)
+        >>> model.name, model.layers
+        ('text_classifier', [InferredNetwork(TextClassification: set at the first fit)])
+    """
+    from ._inferred import InferredNetwork
+
+    name = table_name(model_table, "text_classifier")
+
+    def build(data, n_classes):
+        if not hasattr(data, "vocabulary_size"):
+            raise InvalidArgumentError(
+                "TextClassification trains on texts: give fit a DataFrame with texts= and "
+                "target=, or a TextDataset."
+            )
+        return zoo.TextClassification(n_classes, data.vocabulary_size, data.sequence_length,
+                                      neurons=neurons, n_blocks=n_blocks,
+                                      rnn_type=str(rnn_type).lower(), name=name)
+
+    model = Model(conn, model_table=name)
+    model.add(InferredNetwork(build, name="TextClassification"))
+    return model

@@ -395,7 +395,7 @@ class Model(Network):
         valid = None if valid_table is None else _data.core_data(
             valid_table, inputs, target, nominals, texts, missing, "valid_table", like=train)
         build_pending(self, train)  # InputLayer(std='STD'), OutputLayer() without n
-        self._target = _data.target_name(data, target)
+        self._target, self._texts = _data.target_name(data, target), texts
         self._train_like = train  # a DataFrame scored later is encoded as this data
         steps = math.ceil(_data.size(train) / optimizer.mini_batch_size)
         recorder = _results.RateRecorder()

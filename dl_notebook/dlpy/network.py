@@ -17,9 +17,15 @@ from ..model.layers.base import check_name
 from ..model.network import Network as CoreNetwork
 from ._data import arrays, core_data, table_name, target_name
 from ._inferred import hold, source_name
-from ._results import FeatureMaps, Results, scored_tables
+from ._results import FeatureMaps, Results, regression_tables, scored_tables
 
 __all__ = ["Connection", "connect", "Network"]
+
+
+def _regression(data) -> bool:
+    if getattr(data, "task", None) is not None:
+        return data.task == "regression"
+    return isinstance(data, tuple) and np.asarray(data[1]).dtype.kind == "f"
 
 
 class Connection:
@@ -124,6 +130,11 @@ class Network(CoreNetwork):
         super().add(layer, inputs=inputs)
 
     @property
+    def layers(self) -> list:
+        """The layers in order (DLPy's ``model.layers``), waiting ones included."""
+        return list(self) + [layer for layer, _ in self.pending_layers]
+
+    @property
     def model_table(self) -> dict:
         """DLPy's model table description: ``{'name': <the network's name>}``."""
         return {"name": self.name}
@@ -153,8 +164,14 @@ class Network(CoreNetwork):
             raise InvalidArgumentError(
                 f"from_network takes a dl_notebook Network; got {type(net).__name__}."
             )
+        model = cls(conn, model_table=check_name(model_table) or net.name)
+        model._take_over(net)
+        return model
+
+    def _take_over(self, net) -> None:
+        """Move the layers of the core network *net* (weights included) into this empty one."""
+        model = self
         with net.lease.hold():
-            model = cls(conn, model_table=check_name(model_table) or net.name)
             model._specs, model._order = net._specs, net._order
             model._output_order = list(net._output_order)
             for spec in model._specs.values():
@@ -162,8 +179,8 @@ class Network(CoreNetwork):
             net._specs, net._order, net._output_order = {}, [], []
             net._model, net._model_version = None, -1
             net._version += 1
+            model._version += 1
         # The Keras model is rebuilt on demand from the same Keras layers (weights kept).
-        return model
 
     def to_functional_model(self, stop_layers=None):
         """A copy of this model as a functional ``Model`` (DLPy ``to_functional_model``).
@@ -237,7 +254,14 @@ class Network(CoreNetwork):
         """
         target = getattr(self, "_target", None) or target_name(data)
         like = getattr(self, "_train_like", None)
-        core = core_data(data, target=None if target == "_label_" else target, like=like)
+        core = core_data(data, target=None if target == "_label_" else target, like=like,
+                         texts=getattr(self, "_texts", None))
+        if _regression(core):  # DLPy's _DL_Pred_ column and mean squared error
+            x, y = arrays(core)
+            predicted = super().predict(x, batch_size=batch_size)["predicted"]
+            self.valid_res, self.valid_conf_mat = None, None
+            self.valid_res_tbl, self.valid_score = regression_tables(y, predicted, target)
+            return Results(ScoreInfo=self.valid_score)
         if class_names is None and isinstance(core, tuple):  # rows encoded like the training data
             class_names = getattr(like, "class_names", None)
         res = super().evaluate(core, batch_size=batch_size, class_names=class_names)
