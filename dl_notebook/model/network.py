@@ -7,6 +7,7 @@ from ..errors import InvalidArgumentError, NetworkEditError
 from . import _engine
 from ._analysis import AnalysisMixin
 from ._deploy import DeployMixin
+from ._detect import DetectionMixin
 from ._lease import TrainingLease, TrainingMixin, holds_lease
 from .layer_graph import LayerGraph
 from .layers.base import Layer, check_name
@@ -15,7 +16,7 @@ from .weights import WeightsMixin
 __all__ = ["Network"]
 
 
-class Network(TrainingMixin, WeightsMixin, AnalysisMixin, DeployMixin, LayerGraph):
+class Network(TrainingMixin, WeightsMixin, AnalysisMixin, DeployMixin, DetectionMixin, LayerGraph):
     """A deep-learning network as a DAG of named layers (DLPy ``Model``).
 
     Layers are added, inserted, removed, switched and renamed by name;

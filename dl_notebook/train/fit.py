@@ -277,6 +277,13 @@ def _prepare(net, hist, data, valid_data, epochs, batch_size, solver, lr_schedul
     if seed is not None:
         seed = _set_seed(k, seed)
 
+    head = getattr(net, "head", None)
+    if head is not None:  # a detection network: its head makes the stream, loss and metrics
+        data = head.training_data(data, batch_size, shuffle=True, seed=seed)
+        if valid_data is not None:
+            valid_data = head.training_data(valid_data, batch_size, shuffle=False)
+        loss = head.loss() if loss is None else loss
+        metrics = head.metrics() if metrics is None else metrics
     train = FitData(data, "data")
     valid = None if valid_data is None else FitData(valid_data, "validation data")
     if len(net.input_names) == 1:
