@@ -15,7 +15,7 @@ import numpy as np, dl_notebook as dn
 from sklearn.datasets import load_digits
 x, y = load_digits(return_X_y=True)
 x = (x / 16).astype("float32")
-train, valid = (x[:200], y[:200]), (x[200:300], y[200:300])
+train, valid = (x[:256], y[:256]), (x[256:384], y[256:384])
 def make_net(p):
     return dn.Sequential(layers=[dn.layers.InputLayer(shape=(64,)),
                                  dn.layers.Dense(p["units"]), dn.layers.OutputLayer(10)])
@@ -61,12 +61,14 @@ def test_a_tune_cell_runs_a_search_and_binds_its_result(ip, tmp_path):
     assert list(res.trials.columns[:3]) == ["number", "units", "batch_size"]
     assert out.count("trial ") >= 2  # one text line per finished trial outside a kernel
 
-    # the line form, with the space in a variable; running it again resumes the study
+    # the line form, with the space in a variable, resumes the study: it has its trials
     ip.user_ns["SPACE"] = {"units": (8, 16, "int"), "batch_size": [32, 64]}
     result, out = run_cell(ip, f"%dl tune search --build make_net --data train --valid valid "
-                               f"--space SPACE --trials 3 --epochs 1 --storage {storage}")
+                               f"--space SPACE --trials 2 --epochs 1 --storage {storage}")
     assert result.success, out
-    assert ip.user_ns["search"].finished == 3 and len(ip.user_ns["search"].trials) == 3
+    assert "Resuming: 2 trials finished before" in out
+    assert ip.user_ns["search"] is not res and ip.user_ns["search"].finished == 2
+    assert ip.user_ns["search"].trials.equals(res.trials)
 
 
 def test_tune_errors_reach_the_notebook_without_a_traceback(ip):

@@ -255,7 +255,7 @@ def _graph_of(function):
 
 
 def release_traces(before: set) -> int:
-    """Let go of the traced training steps of networks that are gone; how many were freed.
+    """Let go of the traced training steps of networks that are gone; how many were let go.
 
     Each trace of a Keras training step on TensorFlow registers a custom
     gradient for its gradient all-reduce (``ReplicaContext.all_reduce``) in
@@ -263,8 +263,9 @@ def release_traces(before: set) -> int:
     graph, so every trial left a few megabytes behind that
     ``keras.backend.clear_session()`` does not free. This drops the entries
     registered since *before* whose graph only its own operations and tensors
-    still refer to (a traced function still alive, or a trace in progress in
-    another thread, keeps its entry), and collects the garbage.
+    still refer to; a traced function still alive, or a trace in progress in
+    another thread, keeps its entry. Call it once the trial's network is
+    collected (``clear_session()`` collects); the graphs go at the next collection.
 
     Args:
         before: :func:`custom_gradients` taken before the trial.
@@ -277,7 +278,6 @@ def release_traces(before: set) -> int:
     import tensorflow as tf
 
     registry = _gradient_registry()
-    gc.collect()
     graphs = graph = {}  # id(graph) -> (graph, the names of its entries)
     for name in custom_gradients() - set(before):
         graph = _graph_of(registry[name].get("type"))
@@ -297,8 +297,6 @@ def release_traces(before: set) -> int:
         for name in names:
             registry.pop(name, None)
         freed += len(names)
-    graphs.clear()
-    gc.collect()
     return freed
 
 

@@ -13,9 +13,11 @@ Running ``tune`` again with the same study resumes it: it runs only the trials
 missing to reach ``trials`` finished (complete or pruned) ones, counting those of
 every process, and first fails the trials left running by a process that died.
 
-Memory: after each trial the network is dropped, Keras' session is cleared and
-Python's garbage collected, so memory stays flat over many trials. Networks the
-caller holds keep working (they rebuild their Keras model when needed).
+Memory: after each trial the network is dropped, Keras' session is cleared, the
+trial's traced training steps are let go from TensorFlow's gradient table (which
+otherwise keeps each one; see ``_trials.release_traces``) and Python's garbage
+collected, so memory stays flat over many trials. Networks the caller holds keep
+working (they rebuild their Keras model when needed).
 
 Threads: inside a notebook kernel (or with ``background=True``) the search runs
 in a daemon thread and ``tune`` returns its :class:`TuneResult` at once; the
@@ -30,6 +32,7 @@ again; ``result.stopped`` is True.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import math
 import threading
@@ -202,6 +205,7 @@ class _Search:
         except BaseException as err:  # noqa: BLE001 (reported by wait() / raised when blocking)
             result.error = err
         finally:
+            gc.collect()  # the last trial's traced graphs
             result.stopped = result.stop_event.is_set()
             self._announce_end()
             result._finish()
@@ -263,8 +267,8 @@ class _Search:
                 study.tell(trial, state=TrialState.FAIL)
             _trials.ACTIVE.discard(trial._trial_id)
             del net, epochs
-            keras().backend.clear_session()
-            _trials.release_traces(traces)  # and collects the garbage
+            keras().backend.clear_session()  # collects the trial's network
+            _trials.release_traces(traces)  # its graphs go at the next collection
         self.report.trial_finished(
             _trials.row_of(study.get_trials(deepcopy=False)[trial.number], list(self.dims)))
 
