@@ -22,6 +22,7 @@ from __future__ import annotations
 from . import (  # noqa: F401
     data_commands,
     deploy_commands,
+    detect_commands,
     edit_commands,
     explain_commands,
     prune_commands,
