@@ -63,3 +63,25 @@ def test_the_zoo_line_builds_tiny_yolo_with_its_head():
     net = ns["tiny"]
     assert net.head.n_classes == 3 and net.head.grid == (2, 2)
     assert net["output"].output_shape == (None, 2, 2, 5, 8)
+
+
+def _data_takes_detect():
+    from dl_notebook.magics.commands import COMMANDS
+
+    return COMMANDS["data"].spec.option("detect") is not None
+
+
+@pytest.mark.skipif(not _data_takes_detect(), reason="%dl data has no --detect option yet")
+def test_data_detect_loads_a_folder_splits_it_and_detect_scores_it(notebook, tmp_path, capsys):
+    shapes = dn.datasets.shapes(tmp_path / "boxes", n=8, image_size=64, kind="detect", seed=5)
+    ns = {"tiny": notebook["tiny"]}
+    run_line(ns, f"data shp --detect {tmp_path / 'boxes'} --size 64 --split 50/50 --seed 0")
+    data = ns["shp"]
+    assert isinstance(data, dn.DetectionDataset) and len(data) == 8
+    assert len(ns["shp_train"]) + len(ns["shp_test"]) == 8
+    for truth, boxes in zip(data.ground_truth(), shapes.boxes):
+        assert truth["labels"].tolist() == [c for c, *_ in boxes]
+    run_line(ns, "detect tiny shp")
+    assert "images of shp_test" in capsys.readouterr().out
+    with pytest.raises(DLSyntaxError, match="--detect already says where"):
+        run_line(ns, f"data shp --detect {tmp_path} --folder {tmp_path}")
