@@ -9,13 +9,14 @@ and makes the targets of both stages in the graph, each step:
   ≥ 0.7 or it is a box's best anchor, negative below 0.3, ignored between;
   256 anchors per image are sampled, at most half positive.
   ``rpn_obj_loss`` is the sigmoid cross-entropy of the sampled anchors,
-  ``rpn_box_loss`` the smooth L1 of the positive anchors' deltas
-  (``keras.utils.bounding_boxes.encode_box_to_deltas``), per sampled anchor.
+  ``rpn_box_loss`` the smooth L1 (β = 1/9) of the positive anchors' deltas
+  (``keras.utils.bounding_boxes.encode_box_to_deltas``), per positive anchor
+  (per sampled anchor, few positives on small images leave it too weak).
 - **Second stage**: the network's own proposals (``R`` per image) are matched
   to the boxes; IoU ≥ 0.5 is foreground with the box's class, below is
   background; 64 are sampled, at most 25 % foreground. ``cls_loss`` is the
   softmax cross-entropy over ``n_classes + 1`` (0 = background), ``box_loss``
-  the smooth L1 of the foreground's class-specific deltas (variances 0.1, 0.1,
+  the smooth L1 (β = 1/9) of the foreground's class-specific deltas (variances 0.1, 0.1,
   0.2, 0.2 as in Faster R-CNN), per sampled RoI.
 """
 
@@ -81,9 +82,10 @@ def rpn_targets(anchors, truth, positive_iou=0.7, negative_iou=0.3):
     return labels, matched
 
 
-def _smooth_l1(a, b):
+def _smooth_l1(a, b, beta=1.0 / 9.0):
     diff = tf.abs(a - b)
-    return tf.reduce_sum(tf.where(diff < 1.0, 0.5 * diff * diff, diff - 0.5), axis=-1)
+    return tf.reduce_sum(tf.where(diff < beta, 0.5 * diff * diff / beta, diff - 0.5 * beta),
+                         axis=-1)
 
 
 def loss_parts(y_true, y_pred, head):
@@ -111,7 +113,7 @@ def loss_parts(y_true, y_pred, head):
     target = keras.utils.bounding_boxes.encode_box_to_deltas(
         anchors, matched, "xyxy", "xyxy", encoding_format="center_xywh")
     rpn_box = tf.reduce_sum(tf.cast(positive, tf.float32) * _smooth_l1(rpn[..., 1:5], target),
-                            axis=-1) / count
+                            axis=-1) / tf.maximum(tf.cast(n_positive[:, 0], tf.float32), 1.0)
 
     # -- second stage, on the network's own proposals
     valid = (rois[..., 2] > rois[..., 0]) & (rois[..., 3] > rois[..., 1])
@@ -139,21 +141,33 @@ def loss_parts(y_true, y_pred, head):
 class FasterRCNNLoss(keras.losses.Loss):
     """Faster R-CNN's loss (the sum of its parts) or one part, for ``model.compile``.
 
+    A part given the whole *loss* it belongs to reads the parts that loss
+    computed in the same traced step (Keras computes the loss before the
+    metrics), so the targets are made and sampled once per step.
+
     Args:
         head: the network's :class:`~dl_notebook.detection.faster_rcnn.FasterRCNNHead`.
         part: None for the whole loss, or ``"rpn_obj"``, ``"rpn_box"``, ``"cls"``, ``"box"``.
+        loss: for a part, the whole loss whose step it reads.
         name: the loss's name.
     """
 
-    def __init__(self, head, part=None, name=None, **kwargs):
+    def __init__(self, head, part=None, loss=None, name=None, **kwargs):
         super().__init__(name=name or (f"{part}_loss" if part else "faster_rcnn_loss"), **kwargs)
         self.head = head
         self.part = part
+        self.loss = loss
+        self._step = None  # (graph, parts) of the latest traced step
 
     def call(self, y_true, y_pred):
+        graph = None if tf.executing_eagerly() else tf.compat.v1.get_default_graph()
+        step = getattr(self.loss, "_step", None)
+        if graph is not None and step is not None and step[0] is graph:
+            return step[1][self.part]
         parts = loss_parts(y_true, y_pred, self.head)
         if self.part is not None:
             return parts[self.part]
+        self._step = None if graph is None else (graph, parts)
         return tf.add_n([parts[p] for p in PARTS])
 
     def get_config(self):

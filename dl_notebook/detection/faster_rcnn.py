@@ -182,7 +182,8 @@ class FasterRCNNHead:
             from ._rcnn_loss import PARTS, FasterRCNNLoss
 
             self._metrics = [keras.metrics.MeanMetricWrapper(
-                FasterRCNNLoss(self, part=part, reduction=None), name=f"{part}_loss")
+                FasterRCNNLoss(self, part=part, loss=self.loss(), reduction=None),
+                name=f"{part}_loss")
                 for part in PARTS]
         return list(self._metrics)
 
