@@ -142,3 +142,12 @@ def test_small_faster_rcnn_learns_shapes():
     after = map50()
     print(f"mAP50 untrained {before:.3f}, trained {after:.3f}")
     assert after > before + MARGIN, (before, after)
+
+
+def test_zoo_backbone_is_cut_at_stride_16_and_decodes():
+    net = dn.applications.FasterRCNN(n_classes=2, backbone="resnet18", input_shape=(64, 64, 3),
+                                     n_proposals=8, fc_units=16)
+    assert net.output_names == ["output"] and net.head.grid == (4, 4)
+    assert "predictions" not in net.layer_names and "avg_pool" not in net.layer_names
+    found = net.predict_boxes(np.zeros((2, 64, 64, 3)), score_threshold=0.0)
+    assert len(found) == 2 and found[0]["boxes"].shape[-1] == 4
