@@ -30,7 +30,7 @@ from ..errors import InvalidArgumentError
 __all__ = ["Application", "Recipe", "application", "catalog", "dashboard_choices", "find",
            "fitting"]
 
-TASKS = ("image", "text", "sequence", "tabular", "autoencoder")
+TASKS = ("image", "text", "sequence", "tabular", "autoencoder", "detection", "segmentation")
 SOLVERS = ("adam", "sgd", "momentum", "rmsprop")  # the solvers a dashboard offers
 
 
@@ -90,8 +90,8 @@ class Application:
         key: its word in ``%%dl model NAME --from KEY`` (``"resnet50"``).
         function: the builder (``dn.applications.ResNet50``).
         title: the name people read (``"ResNet-50"``).
-        task: ``"image"`` (classifiers), ``"text"``, ``"sequence"``, ``"tabular"``
-            or ``"autoencoder"``.
+        task: ``"image"`` (classifiers), ``"text"``, ``"sequence"``, ``"tabular"``,
+            ``"autoencoder"``, ``"detection"`` or ``"segmentation"``.
         min_size: the smallest image side it takes (image models).
         native_shape: the input shape it was designed for (and Keras' weights use).
         keras_name: the ``keras.applications`` function with the same layers, if any.

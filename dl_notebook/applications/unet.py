@@ -14,14 +14,10 @@ from __future__ import annotations
 from ..errors import InvalidArgumentError, ShapeError
 from ..model import Network
 from ..model import layers as L
-from . import _zoo
 from ._checks import check_image_shape, check_n_classes
 from ._zoo import application
 
 __all__ = ["UNet"]
-
-if "segmentation" not in _zoo.TASKS:  # the registry's task list, until it names segmentation
-    _zoo.TASKS = (*_zoo.TASKS, "segmentation")
 
 
 def _positive_int(value, name, where):
