@@ -23,16 +23,12 @@ from ..detection import VOC_ANCHORS, YoloHead
 from ..errors import InvalidArgumentError
 from ..model import Network
 from ..model import layers as L
-from . import _zoo
 from ._checks import check_image_shape, check_n_classes
 from ._classifier import _adder
 from ._zoo import application
 from .darknet import DARKNET19, _conv_bn_leaky, _stages
 
 __all__ = ["TinyYoloV2", "YoloV2"]
-
-if "detection" not in _zoo.TASKS:  # the registry's task list, until it names detection itself
-    _zoo.TASKS = (*_zoo.TASKS, "detection")
 
 STRIDE = 32
 TINY = (16, 32, 64, 128, 256, 512)  # 3×3 convolutions, each followed by a 2×2 max pooling
