@@ -151,3 +151,20 @@ def test_zoo_backbone_is_cut_at_stride_16_and_decodes():
     assert "predictions" not in net.layer_names and "avg_pool" not in net.layer_names
     found = net.predict_boxes(np.zeros((2, 64, 64, 3)), score_threshold=0.0)
     assert len(found) == 2 and found[0]["boxes"].shape[-1] == 4
+
+
+def test_onnx_export_decodes_to_the_same_boxes(tmp_path):
+    import onnxruntime
+
+    net = dn.applications.FasterRCNN(n_classes=2, input_shape=(64, 64, 3), n_proposals=8,
+                                     fc_units=16)
+    images = np.random.default_rng(0).uniform(0, 255, (2, 64, 64, 3)).astype("float32")
+    net.export(tmp_path / "frcnn.onnx")
+    session = onnxruntime.InferenceSession(str(tmp_path / "frcnn.onnx"))
+    raw = session.run(None, {session.get_inputs()[0].name: images})[0]
+    exported = decode(raw, net.head, score_threshold=0.0)
+    expected = decode(net.to_keras().predict_on_batch(images), net.head, score_threshold=0.0)
+    for got, want in zip(exported, expected):
+        assert got["labels"].tolist() == want["labels"].tolist()
+        np.testing.assert_allclose(got["boxes"], want["boxes"], atol=1e-3)
+        np.testing.assert_allclose(got["scores"], want["scores"], atol=1e-4)
