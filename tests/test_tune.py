@@ -1,5 +1,6 @@
 """dn.tune: a search on digits, its table and best network, no trial left in memory, Stop and
-resume, two worker processes sharing one study file, the Hyperband method, and bad spaces.
+resume, two processes (this one and a worker) sharing one study file, the Hyperband method,
+and bad spaces.
 
 Kept cheap: 256 training and 128 validation digits (64 features), batch sizes that divide
 both (no second trace for a short last batch), one epoch, one small hidden layer."""
@@ -12,7 +13,9 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 import weakref
+from pathlib import Path
 
 import numpy as np
 import optuna
@@ -127,44 +130,61 @@ WORKER = textwrap.dedent("""
     import numpy as np
     import dl_notebook as dn
 
-    storage, seed = sys.argv[1], int(sys.argv[2])
-    data = np.load("digits.npz")
-
-    def wait_for(pattern):  # until both workers have written their file
-        deadline = time.monotonic() + 120
-        while len(list(Path().glob(pattern))) < 2 and time.monotonic() < deadline:
-            time.sleep(0.02)
-
     def mlp(p):
-        if not Path(f"built-{seed}").exists():  # each has its first trial before either ends
-            Path(f"built-{seed}").touch()
-            wait_for("built-*")
+        if not Path("built-worker").exists():  # wait at the first trial for the test's
+            Path("built-worker").touch()
+            deadline = time.monotonic() + 120
+            while len(list(Path().glob("built-*"))) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
         return dn.Sequential(layers=[dn.layers.InputLayer(shape=(64,)),
                                      dn.layers.Dense(p["units"]), dn.layers.OutputLayer(10)])
 
-    dn.tune  # imports Keras before the start line
-    Path(f"ready-{seed}").touch()
-    wait_for("ready-*")
-    dn.tune(mlp, (data["x"][:256], data["y"][:256]), (data["x"][256:], data["y"][256:]),
-            space={"units": (8, 32, "int")}, trials=4, max_epochs=1, batch_size=64,
-            seed=seed, storage=storage, live=False)
+    data = np.load("digits.npz")
+    x, y = data["x"], data["y"]
+    dn.tune  # imports Keras before it says it is ready
+    Path("ready-worker").touch()
+    dn.tune(mlp, (x[:256], y[:256]), (x[256:], y[256:]), space={"units": (8, 32, "int")},
+            trials=4, max_epochs=1, batch_size=64, seed=1, storage=sys.argv[1], live=False,
+            study="mlp")
 """)
 
 
-def test_two_worker_processes_share_one_study(digits, tmp_path):
+def _wait_for(folder, pattern, process, count=2, timeout=120):
+    """Until *count* files match *pattern* in *folder* (or *process* ended, or *timeout*)."""
+    deadline = time.monotonic() + timeout
+    while (len(list(Path(folder).glob(pattern))) < count and time.monotonic() < deadline
+           and process.poll() is None):
+        time.sleep(0.02)
+
+
+def test_two_processes_share_one_study(digits, tmp_path):
+    """This process and a worker process run one study's trials together."""
     storage = tmp_path / "shared.journal"
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
     (train_x, train_y), (valid_x, valid_y) = digits
-    np.savez(tmp_path / "digits.npz", x=np.concatenate([train_x, valid_x]),
-             y=np.concatenate([train_y, valid_y]))
+    data = {"x": np.concatenate([train_x, valid_x]), "y": np.concatenate([train_y, valid_y])}
+    np.savez(tmp_path / "digits.npz", **data)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="-1")
-    workers = [subprocess.Popen([sys.executable, str(script), str(storage), str(seed)],
-                                cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True) for seed in (1, 2)]
-    outputs = [w.communicate(timeout=240) for w in workers]
-    for worker, (_, err) in zip(workers, outputs):
-        assert worker.returncode == 0, err[-2000:]
+    worker = subprocess.Popen([sys.executable, str(script), str(storage)], cwd=tmp_path,
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def mlp_here(p):  # this process's first trial waits for the worker's, as the worker's does
+        if not (tmp_path / "built-test").exists():
+            (tmp_path / "built-test").touch()
+            _wait_for(tmp_path, "built-*", worker)
+        return mlp({"units": p["units"]})
+
+    try:
+        _wait_for(tmp_path, "ready-worker", worker, count=1)
+        x, y = data["x"], data["y"]
+        dn.tune(mlp_here, (x[:256], y[:256]), (x[256:], y[256:]),
+                space={"units": (8, 32, "int")}, trials=4, max_epochs=1, batch_size=64, seed=2,
+                storage=storage, live=False, study="mlp")
+        _, err = worker.communicate(timeout=240)
+    finally:
+        worker.kill()
+    assert worker.returncode == 0, err[-2000:]
 
     study = optuna.load_study(study_name="mlp", storage=optuna.storages.JournalStorage(
         optuna.storages.journal.JournalFileBackend(str(storage))))
@@ -172,7 +192,7 @@ def test_two_worker_processes_share_one_study(digits, tmp_path):
     assert len(complete) == 4
     assert len({t.number for t in study.trials}) == len(study.trials)
     pids = {t.user_attrs["pid"] for t in complete}
-    assert pids == {w.pid for w in workers}  # both processes ran trials
+    assert pids == {worker.pid, os.getpid()}  # both processes ran trials
     best = study.best_trial.number
     assert (tmp_path / "shared.weights" / f"trial-{best}.npz").exists()
 
