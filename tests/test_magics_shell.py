@@ -129,8 +129,10 @@ def test_help_and_question_mark_print_usage_with_examples(ip):
     assert "lstm 64 bidirectional" in output and "Activations:" in output
     result, output = run(ip, "%dl")
     assert "Build and edit:" in output
-    for name in ("export", "load", "tune"):  # capabilities the API does not have yet
-        assert f"%dl {name} " not in output
+    assert "Deploy and tune:" in output
+    for name in ("export", "score", "tune", "prune", "detect"):
+        assert f"%dl {name} " in output
+    assert "%dl load " not in output  # no such capability: nothing is offered for it
 
 
 # -- errors: one message, no traceback -------------------------------------------------------------

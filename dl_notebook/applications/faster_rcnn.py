@@ -29,9 +29,6 @@ from ._zoo import application
 
 __all__ = ["FasterRCNN"]
 
-if "detection" not in _zoo.TASKS:  # the registry's task list, until it names detection itself
-    _zoo.TASKS = (*_zoo.TASKS, "detection")
-
 SMALL = (16, 32, 64, 128)  # the small backbone's blocks; the first three end in a 2×2 max pooling
 
 

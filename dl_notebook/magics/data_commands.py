@@ -128,6 +128,8 @@ def _written_once(name, root: Path, size) -> Path:
 @command("data", [("NAME", "the Python name the dataset is bound to; digits or shapes without "
                    "--folder: the bundled dataset of that name")], [
     OptionSpec("folder", "PATH", "a folder with one sub-folder of images per class"),
+    OptionSpec("detect", "FOLDER", "a detection folder: images with Pascal VOC .xml, YOLO "
+               ".txt labels or a boxes.csv (the layout is found)"),
     OptionSpec("from", "DATASET", "a bundled dataset, digits or shapes (without --folder and "
                "--from: NAME)", choices=BUNDLED),
     OptionSpec("size", "SIZE", "image size: 32 or 32x28 (height x width)", convert=to_size),
@@ -143,9 +145,10 @@ def _written_once(name, root: Path, size) -> Path:
          "to a cache folder ($DL_NOTEBOOK_CACHE, or ~/.cache/dl_notebook).",
     examples=("%dl data digits --size 32 --grayscale --split 64/16/20 --seed 123",
               "%dl data shapes --size 32 --split 80/20",
-              "%dl data pets --folder data/pets --size 64 --split 70/15/15"), group=_DATA)
+              "%dl data pets --folder data/pets --size 64 --split 70/15/15",
+              "%dl data voc --detect data/voc --size 416 --split 80/20"), group=_DATA)
 def _data_command(ns, p):
-    from ..data import ImageDataset, three_way_split, two_way_split
+    from ..data import DetectionDataset, ImageDataset, three_way_split, two_way_split
 
     name_tok = p.args["NAME"]
     name = check_variable(name_tok)
@@ -153,19 +156,24 @@ def _data_command(ns, p):
     size = p.options.get("size")
     size = (size, size) if isinstance(size, int) else size
     folder = p.options.get("folder")
+    detect = p.options.get("detect")
+    if detect is not None and (folder is not None or "from" in p.options):
+        raise DLSyntaxError.at(p.option_tokens["detect"], "--detect already says where the "
+                               "images are", "leave out --folder and --from")
     if folder is not None and "from" in p.options:
         raise DLSyntaxError.at(p.option_tokens["from"], "--from and --folder both say where the "
                                "images are", "give one of them")
-    bundled = p.options.get("from", name if folder is None else None)
-    if folder is None and bundled not in BUNDLED:
+    bundled = p.options.get("from", name if folder is None and detect is None else None)
+    if folder is None and detect is None and bundled not in BUNDLED:
         raise DLSyntaxError.at(name_tok, f"`{name}` is not a bundled dataset, so --folder PATH "
                                f"is needed", f"the bundled ones are {' and '.join(BUNDLED)} "
                                f"(--from digits), or give --folder")
-    if folder is None:
-        folder = bundled_folder(bundled, size)
-    data = ImageDataset.from_folder(folder, image_size=size,
-                                    color_mode="grayscale" if p.options.get("grayscale")
-                                    else "rgb")
+    if detect is not None:
+        data = DetectionDataset.from_folder(detect, image_size=size)
+    else:
+        data = ImageDataset.from_folder(folder or bundled_folder(bundled, size), image_size=size,
+                                        color_mode="grayscale" if p.options.get("grayscale")
+                                        else "rgb")
     for part in ("train", "valid", "test"):  # parts of an earlier load would be stale
         ns.pop(f"{name}_{part}", None)
     ns[name] = data

@@ -11,15 +11,17 @@ Example:
 
 from __future__ import annotations
 
-__all__ = ["ConfusionMatrixWidget", "ImageBrowser", "LiveDashboard", "ModelBuilder",
-           "TrainInspectApp"]
+__all__ = ["ConfusionMatrixWidget", "DetectionBrowser", "ImageBrowser", "LiveDashboard",
+           "ModelBuilder", "TrainInspectApp", "TuneDashboard"]
 
 _WHERE = {
     "ConfusionMatrixWidget": "confusion",
+    "DetectionBrowser": "detection_browser",
     "ImageBrowser": "browser",
     "LiveDashboard": "live",
     "ModelBuilder": "builder",
     "TrainInspectApp": "train_inspect",
+    "TuneDashboard": "tune",
 }
 
 
