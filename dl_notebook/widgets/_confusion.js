@@ -6,7 +6,7 @@
 // send {type: "all", img_type}. The kernel shows the image browser below and sets
 // `selected` ([true, pred], null for any class), which outlines the cell or marks the
 // class, and `img_type`, which marks the "All" button in use.
-// `el` and `listen` come from _base.js, placed before this module.
+// `el`, `listen` and `markPressed` come from _base.js, placed before this module.
 
 const MODES = [
   [null, "Counts"],
@@ -168,11 +168,7 @@ function render({ model, el: host }) {
         } (${share}); click to browse`;
       }),
     );
-    for (const button of modeButtons) {
-      const on = button.dataset.value === (mode || "");
-      button.classList.toggle("dln-on", on);
-      button.setAttribute("aria-pressed", on ? "true" : "false");
-    }
+    markPressed(modeButtons, (button) => button.dataset.value === (mode || ""));
     root.dataset.normalize = mode || "";
     legendName.textContent = mode === "pred" ? "rate per predicted" : "rate per true";
   }
@@ -195,11 +191,7 @@ function render({ model, el: host }) {
       selected.length === 2 ? `${known(t) ? t : ""},${known(p) ? p : ""}` : "";
     const type = model.get("img_type") || "";
     const across = selected.length === 2 && !known(t) && !known(p);
-    for (const button of allButtons) {
-      const on = across && button.dataset.value === type;
-      button.classList.toggle("dln-on", on);
-      button.setAttribute("aria-pressed", on ? "true" : "false");
-    }
+    markPressed(allButtons, (button) => across && button.dataset.value === type);
   }
 
   function updateCaption() {

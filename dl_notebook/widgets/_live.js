@@ -1,7 +1,8 @@
 // Live training dashboard: canvas charts, progress bar, status line and Stop button.
 // Points arrive as custom messages ({type: "points"|"history", append, replace});
 // the view asks the kernel for the whole history when it renders ({type: "sync"}).
-// `el` and `listen` come from _base.js, placed before this module.
+// `el`, `listen`, `dashboardHead`, `frames` and `fitCanvas` come from _base.js, placed
+// before this module.
 
 const COLORS = {
   train: "#2563eb",
@@ -79,15 +80,15 @@ function formatDuration(s) {
 function render({ model, el: host }) {
   const series = new Map(); // name -> {xs, ys}
   const panels = new Map(); // panel name -> {root, canvas, legend, values}
-  let frame = 0;
 
   const root = el("div", "dln-widget dln-live");
-  const head = el("div", "dln-head");
-  const title = el("span", "dln-title");
-  const status = el("span", "dln-status");
-  const stop = el("button", "dln-stop", "Stop");
-  stop.type = "button";
-  head.append(title, status, stop);
+  const { head, title, status, stop, showKind, dispose: disposeHead } = dashboardHead(
+    model,
+    () => {
+      status.textContent = "Stopping…";
+      status.dataset.kind = "stopping";
+    },
+  );
   const progress = el("div", "dln-progress");
   const bar = el("div", "dln-bar");
   const fill = el("div", "dln-fill");
@@ -155,18 +156,9 @@ function render({ model, el: host }) {
   }
 
   function drawPanel(name, panel, ink, grid) {
-    const canvas = panel.canvas;
-    const width = canvas.clientWidth;
-    const height = canvas.clientHeight;
-    if (!width || !height) return 0;
-    const dpr = window.devicePixelRatio || 1;
-    if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
-      canvas.width = Math.round(width * dpr);
-      canvas.height = Math.round(height * dpr);
-    }
-    const ctx = canvas.getContext("2d");
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, width, height);
+    const fitted = fitCanvas(panel.canvas);
+    if (!fitted) return 0;
+    const { ctx, w: width, h: height } = fitted;
 
     const members = [...series.entries()]
       .filter(([n]) => panelOf(n)[0] === name)
@@ -329,7 +321,6 @@ function render({ model, el: host }) {
   }
 
   function draw() {
-    frame = 0;
     const style = getComputedStyle(root);
     const ink = style.getPropertyValue("--dln-ink").trim() || "#444";
     const grid = style.getPropertyValue("--dln-grid").trim() || "#e5e7eb";
@@ -338,29 +329,14 @@ function render({ model, el: host }) {
     root.dataset.points = String(points);
   }
 
-  function schedule() {
-    if (!frame) frame = requestAnimationFrame(draw);
-  }
+  const { schedule, dispose: disposeFrames } = frames(draw, panelRow);
 
   function updateStatus() {
     const kind = model.get("status_kind");
     stop.hidden = !model.get("stop_button");
     status.textContent = model.get("status");
-    status.dataset.kind = kind;
+    showKind(kind, kind === "running");
     root.dataset.status = kind;
-    if (kind === "running") {
-      stop.disabled = false;
-      stop.textContent = "Stop";
-    } else if (kind === "stopping") {
-      stop.disabled = true;
-      stop.textContent = "Stopping…";
-    } else if (kind === "stopped") {
-      stop.disabled = true;
-      stop.textContent = "Stopped";
-    } else {
-      stop.disabled = true;
-      stop.textContent = "Stop";
-    }
     updateProgress();
   }
 
@@ -390,15 +366,6 @@ function render({ model, el: host }) {
     title.textContent = model.get("title");
   }
 
-  function onStopClick() {
-    stop.disabled = true;
-    stop.textContent = "Stopping…";
-    status.textContent = "Stopping…";
-    status.dataset.kind = "stopping";
-    model.send({ type: "stop" });
-  }
-
-  stop.addEventListener("click", onStopClick);
   const unlisten = listen(model, [
     ["msg:custom", onMessage],
     ["change:status", updateStatus],
@@ -407,8 +374,6 @@ function render({ model, el: host }) {
     ["change:title", updateTitle],
     ["change:stop_button", updateStatus],
   ]);
-  const observer = new ResizeObserver(schedule);
-  observer.observe(panelRow);
 
   updateTitle();
   updateStatus();
@@ -417,10 +382,9 @@ function render({ model, el: host }) {
   model.send({ type: "sync" });
 
   return () => {
-    stop.removeEventListener("click", onStopClick);
+    disposeHead();
     unlisten();
-    observer.disconnect();
-    if (frame) cancelAnimationFrame(frame);
+    disposeFrames();
   };
 }
 

@@ -1,7 +1,8 @@
 // Tuning dashboard: status line, Stop button, best-so-far chart over trials, learning curves
 // (the running trial bold, finished ones faint) and a table of trials.
 // Messages: {type: "start"|"point"|"trial"|"history"}; the view asks for the history ({type: "sync"}).
-// `el` and `listen` come from _base.js, placed before this module.
+// `el`, `listen`, `dashboardHead`, `frames` and `fitCanvas` come from _base.js, placed
+// before this module.
 
 const INK = "#4b5563";
 const GRID = "#eceef2";
@@ -19,17 +20,9 @@ function fmt(v) {
 }
 
 function setupCanvas(canvas) {
-  const w = canvas.clientWidth;
-  const h = canvas.clientHeight;
-  if (!w || !h) return null;
-  const dpr = window.devicePixelRatio || 1;
-  canvas.width = Math.round(w * dpr);
-  canvas.height = Math.round(h * dpr);
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, w, h);
-  ctx.font = "11px system-ui, sans-serif";
-  return { ctx, w, h };
+  const c = fitCanvas(canvas);
+  if (c) c.ctx.font = "11px system-ui, sans-serif";
+  return c;
 }
 
 // Axes for x in [0, xMax] and y in [yMin, yMax]; returns the mapping functions.
@@ -43,6 +36,7 @@ function axes(ctx, w, h, xMax, yMin, yMax, xLabel) {
   const ph = h - M.top - M.bottom;
   const px = (x) => M.left + (x / Math.max(xMax, 1)) * pw;
   const py = (y) => M.top + (1 - (y - yMin) / (yMax - yMin)) * ph;
+  ctx.lineWidth = 1;
   ctx.strokeStyle = GRID;
   ctx.fillStyle = INK;
   ctx.textAlign = "right";
@@ -67,15 +61,9 @@ function axes(ctx, w, h, xMax, yMin, yMax, xLabel) {
 function render({ model, el: host }) {
   const rows = new Map(); // number -> finished row
   let running = null; // {number, params, curve}
-  let frame = 0;
 
   const root = el("div", "dln-widget dln-tune");
-  const head = el("div", "dln-head");
-  const title = el("span", "dln-title");
-  const status = el("span", "dln-status");
-  const stop = el("button", "dln-stop", "Stop");
-  stop.type = "button";
-  head.append(title, status, stop);
+  const { head, title, status, showKind, dispose: disposeHead } = dashboardHead(model);
   const charts = el("div", "dln-tune-charts");
   const bestBox = el("div", "dln-panel");
   const bestHead = el("div", "dln-panel-head", "best so far, per trial");
@@ -198,16 +186,11 @@ function render({ model, el: host }) {
     root.dataset.rows = String(rows.size);
   }
 
-  function draw() {
-    frame = 0;
+  const { schedule, dispose: disposeFrames } = frames(() => {
     drawBest();
     drawCurves();
     drawTable();
-  }
-
-  function schedule() {
-    if (!frame) frame = requestAnimationFrame(draw);
-  }
+  }, charts);
 
   function onMessage(msg) {
     if (!msg || typeof msg !== "object") return;
@@ -230,19 +213,10 @@ function render({ model, el: host }) {
     const kind = model.get("status_kind");
     title.textContent = model.get("title");
     status.textContent = model.get("status");
-    status.dataset.kind = kind;
+    showKind(kind, kind === "running" || kind === "idle");
     root.dataset.status = kind;
-    stop.disabled = kind !== "running" && kind !== "idle";
-    stop.textContent = kind === "stopping" ? "Stopping…" : kind === "stopped" ? "Stopped" : "Stop";
   }
 
-  function onStopClick() {
-    stop.disabled = true;
-    stop.textContent = "Stopping…";
-    model.send({ type: "stop" });
-  }
-
-  stop.addEventListener("click", onStopClick);
   const unlisten = listen(model, [
     ["msg:custom", onMessage],
     ["change:status", updateStatus],
@@ -250,17 +224,14 @@ function render({ model, el: host }) {
     ["change:title", updateStatus],
     ["change:params", schedule],
   ]);
-  const observer = new ResizeObserver(schedule);
-  observer.observe(charts);
   updateStatus();
   schedule();
   model.send({ type: "sync" });
 
   return () => {
-    stop.removeEventListener("click", onStopClick);
+    disposeHead();
     unlisten();
-    observer.disconnect();
-    if (frame) cancelAnimationFrame(frame);
+    disposeFrames();
   };
 }
 
