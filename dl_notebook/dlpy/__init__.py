@@ -23,6 +23,7 @@ from . import (
                lr_scheduler,
                metrics,
                model,
+               model_conversion,
                splitting,
                timeseries,
 )
@@ -34,4 +35,4 @@ from .sequential import Sequential
 
 __all__ = ["Connection", "ImageTable", "Input", "Model", "Network", "Sequential", "Tensor",
            "applications", "blocks", "connect", "images", "layers", "lr_scheduler", "metrics",
-           "model", "splitting", "timeseries"]
+           "model", "model_conversion", "splitting", "timeseries"]

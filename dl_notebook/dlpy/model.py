@@ -122,6 +122,28 @@ class Model(Network):
             model.load_weights(input_weights_file)
         return model, False
 
+    @classmethod
+    def from_onnx_model(cls, conn, onnx_model, output_model_table=None, offsets=None,
+                        scale=None, std=None, norm_stds=None, output_layer=None):
+        """A model from an ONNX model (DLPy ``from_onnx_model``), over ``dn.Network.from_onnx``.
+
+        See :func:`dl_notebook.dlpy.model_conversion.load_onnx_model`: *onnx_model*
+        is an ``onnx.ModelProto`` or a path, *offsets* / *scale* / *norm_stds*
+        normalise the input, *output_layer* is added after the last layer.
+        """
+        from .model_conversion import load_onnx_model
+
+        return load_onnx_model(conn, onnx_model, output_model_table, offsets, scale, std,
+                               norm_stds, output_layer)
+
+    @classmethod
+    def from_caffe_model(cls, conn, input_network_file, output_model_table=None,
+                         model_weights_file=None, **kwargs):
+        """Refused: no Caffe reader here; convert the model to ONNX and use :meth:`from_onnx_model`."""
+        from .model_conversion import caffe_to_sas
+
+        caffe_to_sas()
+
     def fit(self, data, inputs=None, target=None, data_specs=None, mini_batch_size=1,
             max_epochs=5, log_level=3, lr=0.01, optimizer=None, nominals=None, texts=None,
             target_sequence=None, sequence=None, text_parms=None, valid_table=None,
