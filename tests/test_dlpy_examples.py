@@ -2,7 +2,7 @@
 
 Each snippet is a DLPy call as the example notebooks of python-dlpy write it
 (image classification, pre-trained models, functional API, learning-rate
-policies, tabular data, time series, text, Keras import), with only
+policies, tabular data, time series, text, Keras and ONNX import), with only
 ``dlpy`` made ``dl_notebook.dlpy`` and ``s = swat.CAS(...)`` made
 ``s = connect()``; data are small and local (scikit-learn's digits as an
 image folder, the breast-cancer table, a sine curve, a few sentences),
@@ -253,6 +253,16 @@ NOTEBOOKS = {
                             "output_model_table='lenet2', include_weights=True)"),
         ("deploy", "model.deploy(path=out_dir, output_format='onnx')"),
     ],
+    "onnx_import": [
+        ("onnx_load", "import onnx; onnx_model = onnx.load(os.path.join(out_dir, "
+                      "'simple_cnn.onnx'))"),
+        ("from_onnx_model", "model = Model.from_onnx_model(s, onnx_model, "
+                            "output_model_table='cnn_onnx', offsets=[1.0, 1.0, 1.0], "
+                            "scale=1 / 255)"),
+        ("onnx_summary", "model.print_summary()"),
+        ("from_caffe_model", "Model.from_caffe_model(s, 'net.prototxt', "
+                             "model_weights_file='net.caffemodel.h5')"),
+    ],
 }
 
 # Calls that need a SAS server: each fails with one sentence saying why.
@@ -265,6 +275,7 @@ EXPECTED_FAILURES = {
                                    "refuses it as well",
     "learning_rate_policies/fcmp": "FCMP learning-rate code runs on a CAS server",
     "learning_rate_policies/lbfgs": "Keras has only first-order optimizers",
+    "onnx_import/from_caffe_model": "no Caffe reader; Caffe models come in through ONNX",
 }
 
 
