@@ -18,10 +18,14 @@ def _read(*names: str) -> str:
     return "\n".join((_HERE / name).read_text(encoding="utf-8") for name in names)
 
 
-def widget_assets(name: str) -> tuple[str, str]:
+def widget_assets(name: str, *styles_of: str) -> tuple[str, str]:
     """``(esm, css)`` of widget *name*: the shared ``_base`` files, then its ``_<name>`` ones.
 
     In the widget class: ``_esm, _css = widget_assets("live")``.
+
+    Args:
+        name: the widget's name (``_<name>.js`` and ``_<name>.css``).
+        *styles_of: other widgets whose style sheets it uses too (placed before its own).
 
     Example:
         >>> esm, css = widget_assets("live")
@@ -29,5 +33,9 @@ def widget_assets(name: str) -> tuple[str, str]:
         True
         >>> css.index(".dln-widget {") < css.index(".dln-live {")
         True
+        >>> _, css = widget_assets("tune", "live")
+        >>> css.index(".dln-head {") < css.index(".dln-tune {")
+        True
     """
-    return _read("_base.js", f"_{name}.js"), _read("_base.css", f"_{name}.css")
+    sheets = ["_base.css", *(f"_{other}.css" for other in styles_of), f"_{name}.css"]
+    return _read("_base.js", f"_{name}.js"), _read(*sheets)

@@ -18,11 +18,9 @@ where views render after the notebook has run.
 
 from __future__ import annotations
 
-import base64
 import math
 import weakref
 
-import anywidget
 import numpy as np
 import traitlets
 
@@ -30,6 +28,7 @@ from dl_notebook.errors import InvalidArgumentError
 from dl_notebook.explain import registry
 from dl_notebook.explain.overlay import colormap_colors
 from dl_notebook.widgets._assets import widget_assets
+from dl_notebook.widgets._paging import PagedBrowser, data_url, is_int
 
 __all__ = ["ImageBrowser"]
 
@@ -57,14 +56,10 @@ def _follow_registry():
 registry.on_change(_follow_registry)
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
 def class_index(result, value, what="class") -> int:
     """The index of a class given by name or index, checked against ``result.class_names``."""
     names = [str(name) for name in result.class_names]
-    if _is_int(value) and 0 <= int(value) < len(names):
+    if is_int(value) and 0 <= int(value) < len(names):
         return int(value)
     if isinstance(value, str) and value in names:
         return names.index(value)
@@ -91,11 +86,7 @@ def _item(entry: dict) -> dict:
     }
 
 
-def _data_url(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
-class ImageBrowser(anywidget.AnyWidget):
+class ImageBrowser(PagedBrowser):
     """Page through the images an evaluation selects, with predictions and heatmaps.
 
     The filter is the one of ``result.select(img_type, true_class, pred_class,
@@ -149,7 +140,6 @@ class ImageBrowser(anywidget.AnyWidget):
 
     _esm, _css = widget_assets("browser")
 
-    summary = traitlets.Unicode(help="Header line: filter, image count and page.").tag(sync=True)
     img_type = traitlets.Unicode("A", help="A (all), C (correct) or M (misclassified).").tag(
         sync=True
     )
@@ -161,33 +151,20 @@ class ImageBrowser(anywidget.AnyWidget):
         sync=True)
     heat_colors = traitlets.List(traitlets.Unicode(), help="The heatmap colour scale, low to "
                                  "high (CSS colours).").tag(sync=True)
-    page = traitlets.Int(0, help="Current page, from 0; clamped to the pages.").tag(sync=True)
-    n_pages = traitlets.Int(1, help="Number of pages (read-only).").tag(sync=True)
-    n_images = traitlets.Int(0, help="Number of images selected (read-only).").tag(sync=True)
-    page_size = traitlets.Int(24, help="Images per page (read-only).").tag(sync=True)
-    thumb_size = traitlets.Int(96, help="Thumbnail side in pixels (read-only).").tag(sync=True)
-    items = traitlets.List(help="The current page's entries, without thumbnails.").tag(sync=True)
-    thumbnails = traitlets.List(
-        traitlets.Unicode(), help="PNG data URLs of the current page, in the order of items."
-    ).tag(sync=True)
     heatmap = traitlets.Unicode(
         None, allow_none=True, help="Heatmap overlaid on the thumbnails, or None."
     ).tag(sync=True)
     methods = traitlets.List(
         traitlets.Dict(), help="Heatmap methods offered: name, title, description, needs."
     ).tag(sync=True)
-    busy = traitlets.Bool(False, help="True while the kernel makes a page.").tag(sync=True)
-    error = traitlets.Unicode("", help="The last error of a browser action, or ''.").tag(
-        sync=True
-    )
 
     def __init__(self, result, img_type="A", true_class=None, pred_class=None,
                  sort="confidence", page_size=24, *, thumb_size=96):
-        if not _is_int(page_size) or not 1 <= page_size <= 500:
+        if not is_int(page_size) or not 1 <= page_size <= 500:
             raise InvalidArgumentError(
                 f"page_size must be an integer from 1 to 500; got {page_size!r}."
             )
-        if not _is_int(thumb_size) or not 16 <= thumb_size <= 512:
+        if not is_int(thumb_size) or not 16 <= thumb_size <= 512:
             raise InvalidArgumentError(
                 f"thumb_size must be an integer from 16 to 512 pixels; got {thumb_size!r}."
             )
@@ -196,39 +173,15 @@ class ImageBrowser(anywidget.AnyWidget):
                          class_names=[str(name) for name in result.class_names])
         _OPEN.add(self)
         self.result = result
-        self._indices = np.empty(0, dtype=np.int64)
         self._filter = {"img_type": "A", "true_class": None, "pred_class": None, "sort": None}
-        self._loading = False
-        self.on_msg(self._on_message)
         self.set_filter(img_type=img_type, true_class=true_class, pred_class=pred_class,
                         sort=sort)
 
     # ----------------------------------------------------------------- public API
     @property
-    def indices(self) -> np.ndarray:
-        """Indices (into the evaluated data) of every image the filter selects, in order."""
-        view = self._indices.view()
-        view.flags.writeable = False
-        return view
-
-    @property
     def filter(self) -> dict:
         """The current filter: img_type, true_class, pred_class and sort."""
         return dict(self._filter)
-
-    def next_page(self) -> None:
-        """Show the next page (stays on the last one)."""
-        self.go(self.page + 1)
-
-    def prev_page(self) -> None:
-        """Show the previous page (stays on the first one)."""
-        self.go(self.page - 1)
-
-    def go(self, page) -> None:
-        """Show *page* (from 0), clamped to the first and last pages."""
-        if not _is_int(page):
-            raise InvalidArgumentError(f"page must be an integer page number; got {page!r}.")
-        self.page = int(page)
 
     def set_filter(self, *, img_type=_KEEP, true_class=_KEEP, pred_class=_KEEP, sort=_KEEP):
         """Select other images (the parts not given stay as they are) and go to the first page.
@@ -260,18 +213,9 @@ class ImageBrowser(anywidget.AnyWidget):
                 wanted["img_type"] = "A"
             indices = np.asarray(self.result.select(**wanted), dtype=np.int64)
         self._filter = wanted
-        self._indices = indices
-        self._loading = True  # one page load below, not one per trait
-        try:
-            self.img_type = wanted["img_type"]
-            self.true_class = self._single(wanted["true_class"])
-            self.pred_class = self._single(wanted["pred_class"])
-            self.n_images = len(indices)
-            self.n_pages = max(1, math.ceil(len(indices) / self.page_size))
-            self.page = 0
-        finally:
-            self._loading = False
-        self._load_page()
+        self._select(indices, img_type=wanted["img_type"],
+                     true_class=self._single(wanted["true_class"]),
+                     pred_class=self._single(wanted["pred_class"]))
 
     # ------------------------------------------------------------------ internals
     def _single(self, value):
@@ -287,21 +231,12 @@ class ImageBrowser(anywidget.AnyWidget):
         kind = wanted["img_type"]
         return (kind == "C" and true != pred) or (kind == "M" and true == pred)
 
-    @traitlets.validate("page")
-    def _clamp_page(self, proposal):
-        return min(max(int(proposal["value"]), 0), self.n_pages - 1)
-
     @traitlets.validate("heatmap")
     def _check_heatmap(self, proposal):
         value = proposal["value"]
         if value in (None, "", "none", "None"):
             return None
         return registry.get(value).name  # an unknown name: "Unknown heatmap method ..."
-
-    @traitlets.observe("page")
-    def _page_changed(self, _change):
-        if not self._loading:
-            self._load_page()
 
     @traitlets.observe("heatmap")
     def _heatmap_changed(self, change):
@@ -338,26 +273,13 @@ class ImageBrowser(anywidget.AnyWidget):
                 entries = self.result.page(self._indices, self.page, page_size=self.page_size,
                                            thumb_size=self.thumb_size, heatmap=self.heatmap)
             items = [_item(entry) for entry in entries]
-            thumbnails = [_data_url(entry["thumbnail"]) for entry in entries]
-            with self.hold_sync():
-                self.items = items
-                self.thumbnails = thumbnails
-                self.summary = self._summary()
-                self.error = ""
+            self._show_page(items, [data_url(entry["thumbnail"]) for entry in entries])
         finally:
             self.busy = False
 
-    def _on_message(self, _widget, content, _buffers) -> None:
-        kind = content.get("type") if isinstance(content, dict) else None
-        try:
-            if kind == "go":
-                self.go(int(content.get("page", self.page)))
-            elif kind == "heatmap":
-                self.heatmap = content.get("method")
-            elif kind == "filter":
-                keys = ("img_type", "true_class", "pred_class")
-                self.set_filter(**{key: content[key] for key in keys if key in content})
-        except Exception as err:  # shown in the view: a comm handler has nowhere else to say it
-            self.error = f"{type(err).__name__}: {err}" if not str(err).strip() else str(err)
-        finally:
-            self.send({"type": "ready"})
+    def _act(self, kind, content) -> None:
+        if kind == "heatmap":
+            self.heatmap = content.get("method")
+        elif kind == "filter":
+            keys = ("img_type", "true_class", "pred_class")
+            self.set_filter(**{key: content[key] for key in keys if key in content})

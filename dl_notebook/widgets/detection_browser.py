@@ -17,9 +17,6 @@ draws the boxes over them as SVG and sends what the user does as messages.
 
 from __future__ import annotations
 
-import math
-
-import anywidget
 import numpy as np
 import traitlets
 
@@ -28,8 +25,9 @@ from dl_notebook.evaluate._detection_figures import _rgb_uint8
 from dl_notebook.evaluate._images import png_bytes
 from dl_notebook.evaluate.detection import _read_images
 from dl_notebook.evaluate.detection_errors import detection_errors
-from dl_notebook.widgets._assets import _read
-from dl_notebook.widgets.browser import _data_url, _is_int, class_index
+from dl_notebook.widgets._assets import widget_assets
+from dl_notebook.widgets._paging import PagedBrowser, data_url, is_int
+from dl_notebook.widgets.browser import class_index
 
 __all__ = ["DetectionBrowser"]
 
@@ -42,7 +40,7 @@ def _plural(n, word):
     return f"{n:,} {word}{'' if n == 1 else 'es' if word.endswith('x') else 's'}"
 
 
-class DetectionBrowser(anywidget.AnyWidget):
+class DetectionBrowser(PagedBrowser):
     """Page through a detector's boxes: missed, false and badly placed ones, or all.
 
     Args:
@@ -80,35 +78,22 @@ class DetectionBrowser(anywidget.AnyWidget):
         'False boxes · 1 box in 1 image · page 1/1'
     """
 
-    _esm = _read("_base.js", "_detection_browser.js")
-    _css = _read("_base.css", "_browser.css", "_detection_browser.css")
+    _esm, _css = widget_assets("detection_browser", "browser")
 
-    summary = traitlets.Unicode(help="Header line: filter, counts and page.").tag(sync=True)
     show = traitlets.Unicode("all", help="all, missed, false or poor.").tag(sync=True)
     class_id = traitlets.Int(None, allow_none=True, help="Class shown, or None for any "
                              "(read-only).").tag(sync=True)
     class_names = traitlets.List(traitlets.Unicode(), help="Class names, in id order.").tag(
         sync=True)
     counts = traitlets.Dict(help="Per filter: boxes and images (read-only).").tag(sync=True)
-    page = traitlets.Int(0, help="Current page, from 0; clamped to the pages.").tag(sync=True)
-    n_pages = traitlets.Int(1, help="Number of pages (read-only).").tag(sync=True)
-    n_images = traitlets.Int(0, help="Number of images selected (read-only).").tag(sync=True)
-    page_size = traitlets.Int(12, help="Images per page (read-only).").tag(sync=True)
-    thumb_size = traitlets.Int(192, help="Image side in pixels (read-only).").tag(sync=True)
-    items = traitlets.List(help="The current page's images and boxes.").tag(sync=True)
-    thumbnails = traitlets.List(traitlets.Unicode(), help="PNG data URLs of the current "
-                                "page, in the order of items.").tag(sync=True)
-    busy = traitlets.Bool(False, help="True while the kernel makes a page.").tag(sync=True)
-    error = traitlets.Unicode("", help="The last error of a browser action, or ''.").tag(
-        sync=True)
 
     def __init__(self, images, ground_truth, predictions, class_names=None, show="all",
                  class_id=None, page_size=12, *, thumb_size=192, iou=0.5, poor=0.1,
                  score_threshold=0.0):
-        if not _is_int(page_size) or not 1 <= page_size <= 200:
+        if not is_int(page_size) or not 1 <= page_size <= 200:
             raise InvalidArgumentError(
                 f"page_size must be an integer from 1 to 200; got {page_size!r}.")
-        if not _is_int(thumb_size) or not 32 <= thumb_size <= 640:
+        if not is_int(thumb_size) or not 32 <= thumb_size <= 640:
             raise InvalidArgumentError(
                 f"thumb_size must be an integer from 32 to 640 pixels; got {thumb_size!r}.")
         if len(images) != len(ground_truth):
@@ -130,9 +115,6 @@ class DetectionBrowser(anywidget.AnyWidget):
         super().__init__(page_size=int(page_size), thumb_size=int(thumb_size),
                          class_names=[str(name) for name in class_names])
         self.images = images
-        self._indices = np.empty(0, dtype=np.int64)
-        self._loading = False
-        self.on_msg(self._on_message)
         self.set_filter(show=show, class_id=class_id)
 
     @classmethod
@@ -150,27 +132,6 @@ class DetectionBrowser(anywidget.AnyWidget):
         return cls(data, data.ground_truth(), predictions, data.class_names, **options)
 
     # ----------------------------------------------------------------- public API
-    @property
-    def indices(self) -> np.ndarray:
-        """Indices of every image the filter selects, in order."""
-        view = self._indices.view()
-        view.flags.writeable = False
-        return view
-
-    def next_page(self) -> None:
-        """Show the next page (stays on the last one)."""
-        self.go(self.page + 1)
-
-    def prev_page(self) -> None:
-        """Show the previous page (stays on the first one)."""
-        self.go(self.page - 1)
-
-    def go(self, page) -> None:
-        """Show *page* (from 0), clamped to the first and last pages."""
-        if not _is_int(page):
-            raise InvalidArgumentError(f"page must be an integer page number; got {page!r}.")
-        self.page = int(page)
-
     def set_filter(self, *, show=_KEEP, class_id=_KEEP):
         """Select other images (a part not given stays as it is) and go to the first page.
 
@@ -193,16 +154,7 @@ class DetectionBrowser(anywidget.AnyWidget):
             counts["all"]["images"] = len(self._truth)
         indices = np.flatnonzero(per_image[show]) if show != "all" or class_id is not None \
             else np.arange(len(self._truth))
-        self._indices = indices.astype(np.int64)
-        self._loading = True  # one page load below, not one per trait
-        try:
-            self.show, self.class_id, self.counts = show, class_id, counts
-            self.n_images = len(indices)
-            self.n_pages = max(1, math.ceil(len(indices) / self.page_size))
-            self.page = 0
-        finally:
-            self._loading = False
-        self._load_page()
+        self._select(indices, show=show, class_id=class_id, counts=counts)
 
     # ------------------------------------------------------------------ internals
     def _boxes_of(self, kind, class_id):
@@ -217,15 +169,6 @@ class DetectionBrowser(anywidget.AnyWidget):
                 labels = found["labels"][errors[kind]]
             counts.append(len(labels) if class_id is None else int(np.sum(labels == class_id)))
         return np.asarray(counts, dtype=np.int64)
-
-    @traitlets.validate("page")
-    def _clamp_page(self, proposal):
-        return min(max(int(proposal["value"]), 0), self.n_pages - 1)
-
-    @traitlets.observe("page")
-    def _page_changed(self, _change):
-        if not self._loading:
-            self._load_page()
 
     def _image(self, i):
         if hasattr(self.images, "ground_truth"):  # a DetectionDataset: decode this one
@@ -268,23 +211,11 @@ class DetectionBrowser(anywidget.AnyWidget):
             for i in self._indices[start:start + self.page_size]:
                 image = self._image(int(i))
                 items.append(self._item(int(i), image))
-                thumbnails.append(_data_url(png_bytes(image, size=self.thumb_size)))
-            with self.hold_sync():
-                self.items, self.thumbnails = items, thumbnails
-                self.summary = self._summary()
-                self.error = ""
+                thumbnails.append(data_url(png_bytes(image, size=self.thumb_size)))
+            self._show_page(items, thumbnails)
         finally:
             self.busy = False
 
-    def _on_message(self, _widget, content, _buffers) -> None:
-        kind = content.get("type") if isinstance(content, dict) else None
-        try:
-            if kind == "go":
-                self.go(int(content.get("page", self.page)))
-            elif kind == "filter":
-                self.set_filter(**{key: content[key] for key in ("show", "class_id")
-                                   if key in content})
-        except Exception as err:  # shown in the view: a comm handler has nowhere else to say it
-            self.error = str(err) or type(err).__name__
-        finally:
-            self.send({"type": "ready"})
+    def _act(self, kind, content) -> None:
+        if kind == "filter":
+            self.set_filter(**{key: content[key] for key in ("show", "class_id") if key in content})
