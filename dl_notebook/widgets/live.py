@@ -20,6 +20,7 @@ import ipywidgets
 from dl_notebook._keras import keras
 from dl_notebook.errors import InvalidArgumentError
 from dl_notebook.train.status import RunStatus
+from dl_notebook.widgets._dashboard import DashboardView
 from dl_notebook.widgets._live_chart import LiveChart, status_kind
 from dl_notebook.widgets._series import Series
 
@@ -29,7 +30,7 @@ _SMOOTHING = 0.9  # EMA factor of the smoothed per-batch loss curve
 _SKIPPED_LOGS = ("learning_rate", "lr", "size", "batch")
 
 
-class LiveDashboard(keras().callbacks.Callback):
+class LiveDashboard(DashboardView, keras().callbacks.Callback):
     """Live charts, progress and a Stop button for a Keras ``fit``, drawn in the notebook.
 
     Panels show the loss (train and validation per epoch, and a smoothed per-batch
@@ -108,20 +109,6 @@ class LiveDashboard(keras().callbacks.Callback):
         self._reset_run()
 
     # ----------------------------------------------------------------- public API
-    def show(self) -> LiveDashboard:
-        """Display the dashboard in the current output (once; later calls do nothing).
-
-        Outside IPython (a script, a test) there is nowhere to display it: nothing happens.
-        """
-        if not self._shown:
-            from IPython import get_ipython
-            from IPython.display import display
-
-            if get_ipython() is not None:
-                display(self.widget)
-            self._shown = True
-        return self
-
     def click_stop(self) -> None:
         """Do what the Stop button does: set ``stop_event`` and show "Stopping…"."""
         self.stop_event.set()
@@ -174,10 +161,6 @@ class LiveDashboard(keras().callbacks.Callback):
                 },
             )
             return shown
-
-    def _repr_mimebundle_(self, **kwargs):
-        self._shown = True
-        return self.widget._repr_mimebundle_(**kwargs)
 
     # ---------------------------------------------------------------- Keras hooks
     def on_train_begin(self, logs=None):
@@ -282,10 +265,6 @@ class LiveDashboard(keras().callbacks.Callback):
             self._batch = n
             if loss is not None:
                 self._record_batch_loss(n, float(loss))
-
-    def _set_status(self, text: str, kind: str) -> None:
-        self.chart.status = text
-        self.chart.status_kind = kind
 
     def _add(self, name: str, x: float, y: float) -> None:
         series = self._series.get(name)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import threading
-from pathlib import Path
 
 import anywidget
 import ipywidgets
@@ -19,19 +18,17 @@ import traitlets
 
 from dl_notebook.errors import InvalidArgumentError
 from dl_notebook.widgets._assets import widget_assets
+from dl_notebook.widgets._dashboard import DashboardView
 
 __all__ = ["TuneDashboard"]
 
-_ESM, _CSS = widget_assets("tune")
-# the live dashboard's head, status line and Stop button, drawn the same way here
-_LIVE_CSS = (Path(__file__).resolve().parent / "_live.css").read_text(encoding="utf-8")
 
 
 class TuneChart(anywidget.AnyWidget):
     """Trials table, best-so-far chart, learning curves, status line and Stop button."""
 
-    _esm = _ESM
-    _css = _CSS + "\n" + _LIVE_CSS
+    # the live dashboard's head, status line and Stop button, drawn the same way here
+    _esm, _css = widget_assets("tune", "live")
     title = traitlets.Unicode("Tuning", help="Heading of the dashboard.").tag(sync=True)
     status = traitlets.Unicode("Waiting for the first trial", help="Status line.").tag(sync=True)
     status_kind = traitlets.Unicode(
@@ -44,7 +41,7 @@ class TuneChart(anywidget.AnyWidget):
     target = traitlets.Int(0, help="The number of finished trials asked for.").tag(sync=True)
 
 
-class TuneDashboard:
+class TuneDashboard(DashboardView):
     """The live view of a hyperparameter search (see :func:`dl_notebook.tune`).
 
     Args:
@@ -92,17 +89,6 @@ class TuneDashboard:
         self._shown = not auto_show
 
     # ----------------------------------------------------------------- public API
-    def show(self) -> TuneDashboard:
-        """Display the view in the current output (once; outside IPython nothing happens)."""
-        if not self._shown:
-            from IPython import get_ipython
-            from IPython.display import display
-
-            if get_ipython() is not None:
-                display(self.widget)
-            self._shown = True
-        return self
-
     def click_stop(self) -> None:
         """Do what the Stop button does: set ``stop_event`` and show "Stopping…"."""
         self.stop_event.set()
@@ -169,17 +155,9 @@ class TuneDashboard:
                 "stop_requested": self.stop_event.is_set(),
             }
 
-    def _repr_mimebundle_(self, **kwargs):
-        self._shown = True
-        return self.widget._repr_mimebundle_(**kwargs)
-
     # ------------------------------------------------------------------ internals
     def _finished(self) -> int:
         return sum(r["state"] in ("complete", "pruned") for r in self._rows)
-
-    def _set_status(self, text, kind) -> None:
-        self.chart.status = text
-        self.chart.status_kind = kind
 
     def _on_message(self, _widget, content, _buffers) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
