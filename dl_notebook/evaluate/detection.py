@@ -99,9 +99,14 @@ def box_iou(dt, gt):
 
 
 def _match(ious, thresholds):
-    """``(T, D)`` bool: detection *d* (in score order) matched at each threshold, greedily."""
+    """COCO's greedy matching: ``(T, D)`` the ground-truth box each detection took, or -1.
+
+    At each threshold the detections (rows of the ``(D, G)`` *ious*, in score order) take
+    in turn the free ground-truth box of the largest IoU at least the threshold (the last
+    of equal IoUs, as COCO), each box once.
+    """
     n_dt, n_gt = ious.shape
-    matched = np.zeros((len(thresholds), n_dt), dtype=bool)
+    matched = np.full((len(thresholds), n_dt), -1, dtype=np.int64)
     if n_gt == 0:
         return matched
     taken = np.zeros((len(thresholds), n_gt), dtype=bool)
@@ -111,7 +116,7 @@ def _match(ious, thresholds):
         candidates = np.where(allowed, ious[d][None, :], -1.0)
         best = n_gt - 1 - np.argmax(candidates[:, ::-1], axis=1)  # the last of equal IoUs, as COCO
         hit = allowed[rows, best]
-        matched[hit, d] = True
+        matched[hit, d] = best[hit]
         taken[rows[hit], best[hit]] = True
     return matched
 
@@ -223,7 +228,7 @@ def evaluate_detections(ground_truth, predictions, class_names=None, *, iou_thre
             dt, dt_scores = boxes[mine][order], conf[mine][order]
             n_gt[k] += len(gt)
             scores.append(dt_scores)
-            matched.append(_match(box_iou(dt, gt), matching))
+            matched.append(_match(box_iou(dt, gt), matching) >= 0)
         n_dt[k] = sum(len(s) for s in scores)
         if n_gt[k]:
             precision[k], recall[k] = _precision_at_recall_points(

@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import _views
 from ..errors import InvalidArgumentError, MissingDependencyError
-from .detection import _read_images, box_iou
+from .detection import _match, _read_images, box_iou
 
 __all__ = ["ERROR_KINDS", "browse_detections", "detection_errors"]
 
@@ -45,13 +45,11 @@ def _image_errors(gt_boxes, gt_labels, boxes, labels, scores, iou, poor):
     """``missed`` (ground truth), ``false``, ``poor``, ``matched`` (detections) of one image."""
     ious = box_iou(boxes, gt_boxes)
     ious = np.where(labels[:, None] == gt_labels[None, :], ious, 0.0)  # only the same class
-    taken = np.zeros(len(gt_boxes), dtype=bool)
+    order = np.argsort(-scores, kind="mergesort")
     matched = np.full(len(boxes), -1, dtype=np.int64)
-    for d in np.argsort(-scores, kind="mergesort"):
-        free = np.where(taken, -1.0, ious[d])
-        if free.size and free.max() >= iou:
-            g = int(np.argmax(free))
-            matched[d], taken[g] = g, True
+    matched[order] = _match(ious[order], np.array([iou]))[0]
+    taken = np.zeros(len(gt_boxes), dtype=bool)
+    taken[matched[matched >= 0]] = True
     best = ious.max(axis=1) if ious.size else np.zeros(len(boxes))
     unmatched = matched < 0
     placed = unmatched & (best > 0) & (best >= poor) & (best < iou)
