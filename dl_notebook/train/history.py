@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 
+from ._background import BackgroundRun
 from .status import RunStatus
 
 __all__ = ["TrainingHistory"]
@@ -18,7 +19,7 @@ _FIRST = ("epoch", "loss")
 _LAST = ("learning_rate", "seconds")
 
 
-class TrainingHistory:
+class TrainingHistory(BackgroundRun):
     """The per-epoch record of a training run (what ``net.fit`` returns).
 
     ``frame`` is a pandas DataFrame with the columns ``epoch`` (counted from
@@ -50,11 +51,9 @@ class TrainingHistory:
     """
 
     def __init__(self, rows=None):
+        super().__init__()
         self._rows = [dict(row) for row in rows or []]
         self._lock = threading.Lock()
-        self._done = threading.Event()
-        self._done.set()
-        self._thread = None
         self.stop_event = threading.Event()
         self.stop_reason = None
         self.interrupted = False
@@ -76,14 +75,6 @@ class TrainingHistory:
         if force or self._ended_as is None:
             self._ended_as = status
             self.stop_reason = reason
-
-    def _start(self, thread) -> None:
-        self._thread = thread
-        self._done.clear()
-        thread.start()
-
-    def _finish(self) -> None:
-        self._done.set()
 
     # -- reading ---------------------------------------------------------------------
     @property
@@ -107,11 +98,6 @@ class TrainingHistory:
         if not rows:
             columns = list(_FIRST)
         return pd.DataFrame(rows, columns=columns)
-
-    @property
-    def running(self) -> bool:
-        """True while a background run is still training."""
-        return not self._done.is_set()
 
     @property
     def status(self) -> RunStatus:

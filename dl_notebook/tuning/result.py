@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import html
 import math
-import threading
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import DLError
+from ..train._background import BackgroundRun
 
 __all__ = ["TuneResult", "weights_path"]
 
@@ -37,7 +37,7 @@ def weights_path(folder, number: int) -> Path:
     return Path(folder) / f"trial-{number}.npz"
 
 
-class TuneResult:
+class TuneResult(BackgroundRun):
     """The outcome of :func:`dl_notebook.tune`: a table of trials and the best network.
 
     Attributes:
@@ -68,6 +68,7 @@ class TuneResult:
 
     def __init__(self, study, *, build, metric, direction, params, target, weights_dir,
                  stop_event):
+        super().__init__()
         self.study = study
         self.metric = metric
         self.direction = direction
@@ -80,16 +81,8 @@ class TuneResult:
         self._weights_dir = Path(weights_dir)
         self._best = None  # (trial number, weights) of the best trial this process ran
         self._cached = None  # (trial number, network) given out by best_network
-        self._done = threading.Event()
-        self._done.set()
-        self._thread = None
 
     # ------------------------------------------------------------------ running
-    @property
-    def running(self) -> bool:
-        """True while the search runs in the background."""
-        return not self._done.is_set()
-
     def stop(self) -> None:
         """End the search after the running trial's current batch (finished trials are kept)."""
         self.stop_event.set()
@@ -100,14 +93,6 @@ class TuneResult:
         if self.error is not None and self._done.is_set():
             raise self.error
         return self
-
-    def _start(self, thread) -> None:
-        self._thread = thread
-        self._done.clear()
-        thread.start()
-
-    def _finish(self) -> None:
-        self._done.set()
 
     def _keep(self, number: int, weights: list) -> None:
         """Remember *weights* as trial *number*'s, in memory and in the weights folder."""
