@@ -5,22 +5,11 @@ from __future__ import annotations
 
 import pytest
 from _browser import write_notebook
+from _tune_data import DIGITS_MLP
 
 PAGE_TIMEOUT_MS = 60_000
 
-CELL = """\
-import dl_notebook as dn
-from sklearn.datasets import load_digits
-
-x, y = load_digits(return_X_y=True)
-x = (x / 16).astype("float32")
-train, valid = (x[:256], y[:256]), (x[256:384], y[256:384])
-
-
-def make_net(p):
-    return dn.Sequential(layers=[dn.layers.InputLayer(shape=(64,)),
-                                 dn.layers.Dense(p["units"]), dn.layers.OutputLayer(10)])
-
+CELL = DIGITS_MLP + """
 
 # in a kernel the search runs in the background and its live view is shown at once
 res = dn.tune(make_net, train, valid, space={{"units": (8, 16, "int")}}, trials=2,

@@ -4,28 +4,18 @@ caret, and one real search bound to NAME."""
 from __future__ import annotations
 
 import pytest
+from _tune_data import DIGITS_MLP
 
 from dl_notebook.magics.grammar import DLSyntaxError
 from dl_notebook.magics.tune_commands import parse_space
 
 from conftest import ipython_shell, run_cell
 
-SETUP = """
-import numpy as np, dl_notebook as dn
-from sklearn.datasets import load_digits
-x, y = load_digits(return_X_y=True)
-x = (x / 16).astype("float32")
-train, valid = (x[:256], y[:256]), (x[256:384], y[256:384])
-def make_net(p):
-    return dn.Sequential(layers=[dn.layers.InputLayer(shape=(64,)),
-                                 dn.layers.Dense(p["units"]), dn.layers.OutputLayer(10)])
-"""
-
 
 @pytest.fixture(scope="module")
 def ip():
     shell = ipython_shell()
-    result, _ = run_cell(shell, SETUP)
+    result, _ = run_cell(shell, DIGITS_MLP)
     assert result.success
     return shell
 
