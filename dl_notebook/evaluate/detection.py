@@ -72,6 +72,18 @@ def _read_images(entries, what, with_scores):
     return images
 
 
+def _check_entries(ground_truth, predictions):
+    """Refuse anything but two lists of as many per-image dicts."""
+    for name, value in (("ground_truth", ground_truth), ("predictions", predictions)):
+        if isinstance(value, Mapping) or not hasattr(value, "__len__"):
+            raise InvalidArgumentError(
+                f"{name} must be a list with one dict per image; got {type(value).__name__}.")
+    if len(ground_truth) != len(predictions):
+        raise InvalidArgumentError(
+            f"ground_truth has {len(ground_truth)} images but predictions has "
+            f"{len(predictions)}; give one entry per image in both, in the same order.")
+
+
 def box_iou(dt, gt):
     """IoU of every box in *dt* with every box in *gt* (xyxy), as COCO computes it.
 
@@ -187,14 +199,7 @@ def evaluate_detections(ground_truth, predictions, class_names=None, *, iou_thre
         >>> round(res.map50, 4)  # recall 0.5 at precision 1, recall 1 at precision 2/3
         0.835
     """
-    for name, value in (("ground_truth", ground_truth), ("predictions", predictions)):
-        if isinstance(value, Mapping) or not hasattr(value, "__len__"):
-            raise InvalidArgumentError(
-                f"{name} must be a list with one dict per image; got {type(value).__name__}.")
-    if len(ground_truth) != len(predictions):
-        raise InvalidArgumentError(
-            f"ground_truth has {len(ground_truth)} images but predictions has "
-            f"{len(predictions)}; give one entry per image in both, in the same order.")
+    _check_entries(ground_truth, predictions)
     if isinstance(max_detections, bool) or not isinstance(max_detections, (int, np.integer)) \
             or max_detections < 1:
         raise InvalidArgumentError(

@@ -17,13 +17,11 @@ dense padding) are skipped, and every index refers to the boxes as given.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 
 from .. import _views
 from ..errors import InvalidArgumentError, MissingDependencyError
-from .detection import _match, _read_images, box_iou
+from .detection import _check_entries, _match, _read_images, box_iou
 
 __all__ = ["ERROR_KINDS", "browse_detections", "detection_errors"]
 
@@ -93,14 +91,7 @@ def detection_errors(ground_truth, predictions, iou=0.5, poor=0.1) -> list:
     if not _number(poor) or not 0 <= poor <= iou:
         raise InvalidArgumentError(f"poor must be a number from 0 to iou ({iou}); got {poor!r}.")
     iou, poor = float(iou), float(poor)
-    for name, value in (("ground_truth", ground_truth), ("predictions", predictions)):
-        if isinstance(value, Mapping) or not hasattr(value, "__len__"):
-            raise InvalidArgumentError(
-                f"{name} must be a list with one dict per image; got {type(value).__name__}.")
-    if len(ground_truth) != len(predictions):
-        raise InvalidArgumentError(
-            f"ground_truth has {len(ground_truth)} images but predictions has "
-            f"{len(predictions)}; give one entry per image in both, in the same order.")
+    _check_entries(ground_truth, predictions)
     truths = _read_images(ground_truth, "ground_truth", with_scores=False)
     found = _read_images(predictions, "predictions", with_scores=True)
     errors = []
