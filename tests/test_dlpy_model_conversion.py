@@ -80,3 +80,15 @@ def test_sas_only_conversions_are_refused_in_one_sentence():
         assert str(error.value).count(". ") == 0 and str(error.value).endswith(".")
     with pytest.raises(InvalidArgumentError, match="ModelProto"):
         Model.from_onnx_model(None, 42)
+
+
+def test_from_keras_model_names_dlpy_std_words_as_not_applied():
+    import keras
+
+    from dl_notebook.dlpy import Model
+
+    x = keras.Input((4,), name="x")
+    km = keras.Model(x, keras.layers.Dense(2, name="d")(x), name="km")
+    with pytest.warns(UserWarning, match="std"):
+        model, use_gpu = Model.from_keras_model(None, km, std="STD", scale=0.5)
+    assert model["x"].scale == 0.5 and model["x"].std is None and use_gpu is False

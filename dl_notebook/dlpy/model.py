@@ -103,6 +103,9 @@ class Model(Network):
             ('km', ['x', 'd'], 0.5, False)
         """
         name = _data.table_name(output_model_table, what="output_model_table") or keras_model.name
+        if isinstance(std, str):  # DLPy's 'STD' / 'MIDRANGE' of a CAS table: not applied here
+            warn_ignored("from_keras_model", given(std=std))
+            std = None
         if scale == 1 and offsets is None and std is None:
             model = cls.from_keras(keras_model, name=name)
         else:
