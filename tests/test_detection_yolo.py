@@ -162,3 +162,19 @@ def test_the_registry_lists_the_detectors():
 def test_full_size_networks_have_darknets_parameter_counts():
     assert dn.applications.YoloV2().to_keras().count_params() == 50_676_061  # yolov2-voc.cfg
     assert dn.applications.TinyYoloV2().to_keras().count_params() == 15_867_885  # tiny-voc
+
+
+def test_a_finer_stride_gives_a_finer_grid_for_both_networks():
+    tiny = dn.applications.TinyYoloV2(n_classes=2, input_shape=(96, 96, 3), width=0.125,
+                                      stride=16)
+    assert tiny["output"].output_shape == (None, 6, 6, 5, 7) and tiny.head.grid == (6, 6)
+    assert tiny["pool4"].output_shape[1] == 6 and tiny["pool5"].output_shape[1] == 6
+    yolo = dn.applications.YoloV2(n_classes=2, input_shape=(64, 64, 3), width=0.125, stride=8)
+    assert yolo["output"].output_shape == (None, 8, 8, 5, 7)
+    assert "reorg" not in yolo.layer_names and ("conv21_leaky", "route") in yolo.edges
+    raw = yolo.to_keras()(np.zeros((1, 64, 64, 3), "float32"))
+    assert tuple(raw.shape) == (1, *yolo.head.output_shape)
+    with pytest.raises(InvalidArgumentError, match="stride must be 8, 16 or 32"):
+        dn.applications.TinyYoloV2(n_classes=2, input_shape=(64, 64, 3), stride=4)
+    with pytest.raises(InvalidArgumentError, match="multiples of 16"):
+        dn.applications.TinyYoloV2(n_classes=2, input_shape=(72, 72, 3), stride=16)

@@ -4,7 +4,9 @@ Both end in a 1×1 convolution to ``anchors × (5 + n_classes)`` channels,
 reshaped (``output``) to ``(rows, columns, anchors, 5 + n_classes)``: per
 cell and anchor the raw ``tx, ty, tw, th``, objectness and class logits.
 The grid is the input size / 32, so any input whose sides are multiples of
-32 works (416×416 → 13×13, 96×96 → 3×3). The network carries its
+32 works (416×416 → 13×13, 96×96 → 3×3); ``stride=16`` or ``8`` keeps the
+last poolings at stride 1 for a finer grid (96×96 → 6×6 or 12×12), which
+small objects need. The network carries its
 :class:`~dl_notebook.detection.YoloHead` as ``net.head``: ``net.fit`` trains
 it on detection data with the YOLOv2 loss and ``net.predict_boxes`` decodes
 its output. Exported files (``.keras``, ONNX) hold the raw output; decode
@@ -26,27 +28,30 @@ from ..model import layers as L
 from ._checks import check_image_shape, check_n_classes
 from ._classifier import _adder
 from ._zoo import application
-from .darknet import DARKNET19, _conv_bn_leaky, _stages
+from .darknet import DARKNET19, _conv_bn_leaky
 
 __all__ = ["TinyYoloV2", "YoloV2"]
 
-STRIDE = 32
+STRIDE = 32  # Darknet's output stride; 16 or 8 keep the last poolings at stride 1 (a finer grid)
+STRIDES = (8, 16, 32)
 TINY = (16, 32, 64, 128, 256, 512)  # 3×3 convolutions, each followed by a 2×2 max pooling
 TINY_TOP = (1024, 1024)
 
 
-def _setup(where, n_classes, anchors, input_shape, class_names, width):
+def _setup(where, n_classes, anchors, input_shape, class_names, width, stride):
     input_shape = check_image_shape(input_shape, where)
-    if input_shape[0] % STRIDE or input_shape[1] % STRIDE:
+    if stride not in STRIDES:
+        raise InvalidArgumentError(f"{where}: stride must be 8, 16 or 32; got {stride!r}.")
+    if input_shape[0] % stride or input_shape[1] % stride:
         raise InvalidArgumentError(
-            f"{where} needs image sides that are multiples of {STRIDE} (the grid is the size / "
-            f"{STRIDE}); got {input_shape[0]}×{input_shape[1]}.")
+            f"{where} needs image sides that are multiples of {stride} (the grid is the size / "
+            f"{stride}); got {input_shape[0]}×{input_shape[1]}.")
     if isinstance(width, bool) or not isinstance(width, (int, float)) or not 0 < width <= 4:
         raise InvalidArgumentError(f"{where}: width must be a number in (0, 4]; got {width!r}.")
     if class_names is not None and n_classes is None:
         n_classes = len(class_names)
     n_classes = check_n_classes(20 if n_classes is None else n_classes, where)
-    grid = (input_shape[0] // STRIDE, input_shape[1] // STRIDE)
+    grid = (input_shape[0] // stride, input_shape[1] // stride)
     if anchors is None:  # VOC's anchors were made for a 13×13 grid: keep their share of the image
         anchors = VOC_ANCHORS * np.array([grid[1], grid[0]], "float32") / 13
     head = YoloHead(n_classes, anchors, grid, input_shape[:2], class_names)
@@ -88,10 +93,31 @@ def _reorg(add, x, grid, channels):
     return add(L.Reshape((rows, cols, 4 * channels), name="reorg"), x)
 
 
+def _pool_strides(n_pools, stride):
+    """The strides of *n_pools* 2×2 max poolings: 2 until the output stride is reached, then 1."""
+    halvings = int(np.log2(stride))
+    return [2 if n < halvings else 1 for n in range(n_pools)]
+
+
+def _darknet_stages(add, x, stages, stride):
+    """Darknet-19's stages (as ``darknet._stages``), their poolings at stride 1 past *stride*."""
+    n, ends = 0, []
+    strides = _pool_strides(len(stages) - 1, stride)
+    for stage, filters in enumerate(stages, start=1):
+        if stage > 1:
+            x = add(L.Pooling(2, stride=strides[stage - 2], pool="max", name=f"pool{stage - 1}"),
+                    x)
+        for i, f in enumerate(filters):
+            n += 1
+            x = _conv_bn_leaky(add, x, f, 1 if i % 2 else 3, f"conv{n}")
+        ends.append(x)
+    return x, ends
+
+
 @application("yolov2", title="YOLOv2", task="detection", min_size=64,
              native_shape=(416, 416, 3))
 def YoloV2(n_classes=None, anchors=None, input_shape=(416, 416, 3), class_names=None, width=1.0,
-           name=None):
+           stride=32, name=None):
     """YOLOv2: Darknet-19's 18 convolutions, two more, a passthrough layer and the detector.
 
     The passthrough layer reads the 26×26 features of ``conv13`` (at 416×416),
@@ -107,6 +133,11 @@ def YoloV2(n_classes=None, anchors=None, input_shape=(416, 416, 3), class_names=
         input_shape: ``(height, width, channels)``, sides multiples of 32.
         class_names: the class names, kept on the head.
         width: multiplies every convolution's filters (0.25 for a quick network).
+        stride: the output stride, 32 (Darknet's) or 16 or 8 for a finer grid (the
+            fifth, then fourth pooling keep stride 1): objects smaller than a 32-pixel
+            cell are found far better at 16 or 8. At stride 32 the passthrough moves
+            2×2 blocks into channels; otherwise ``conv13`` is at the grid already and
+            the passthrough is its 1×1 convolution only.
         name: the network's name.
 
     Returns:
@@ -118,16 +149,18 @@ def YoloV2(n_classes=None, anchors=None, input_shape=(416, 416, 3), class_names=
         >>> net["output"].output_shape, net.head.grid
         ((None, 2, 2, 5, 7), (2, 2))
     """
-    input_shape, head = _setup("YoloV2", n_classes, anchors, input_shape, class_names, width)
+    input_shape, head = _setup("YoloV2", n_classes, anchors, input_shape, class_names, width,
+                               stride)
     stages = tuple(tuple(_filters(f, width) for f in stage) for stage in DARKNET19)
     top = _filters(1024, width)
 
     def body(add, x):
-        x, ends = _stages(add, x, stages)
+        x, ends = _darknet_stages(add, x, stages, stride)
         x = _conv_bn_leaky(add, x, top, 3, "conv19")
         x = _conv_bn_leaky(add, x, top, 3, "conv20")
         skip = _conv_bn_leaky(add, ends[-2], _filters(64, width), 1, "conv21")
-        skip = _reorg(add, skip, head.grid, _filters(64, width))
+        if stride == STRIDE:  # conv13 is at twice the grid's resolution
+            skip = _reorg(add, skip, head.grid, _filters(64, width))
         x = add(L.Concat(name="route"), skip, x)
         return _conv_bn_leaky(add, x, top, 3, "conv22")
 
@@ -137,7 +170,7 @@ def YoloV2(n_classes=None, anchors=None, input_shape=(416, 416, 3), class_names=
 @application("tinyyolov2", title="Tiny YOLOv2", task="detection", min_size=64,
              native_shape=(416, 416, 3))
 def TinyYoloV2(n_classes=None, anchors=None, input_shape=(416, 416, 3), class_names=None,
-               width=1.0, name=None):
+               width=1.0, stride=32, name=None):
     """Tiny YOLOv2: nine convolutions with batch norm and leaky ReLU, six max poolings.
 
     As Darknet's ``yolov2-tiny-voc.cfg``: 3×3 convolutions of 16 to 512
@@ -153,6 +186,9 @@ def TinyYoloV2(n_classes=None, anchors=None, input_shape=(416, 416, 3), class_na
         input_shape: ``(height, width, channels)``, sides multiples of 32.
         class_names: the class names, kept on the head.
         width: multiplies every convolution's filters (0.25 trains in seconds on small images).
+        stride: the output stride, 32 (Darknet's) or 16 or 8 for a finer grid (the last
+            poolings keep stride 1): objects smaller than a 32-pixel cell are found far
+            better at 16 or 8.
         name: the network's name.
 
     Returns:
@@ -165,14 +201,15 @@ def TinyYoloV2(n_classes=None, anchors=None, input_shape=(416, 416, 3), class_na
         >>> net["output"].output_shape, net.head.class_names
         ((None, 3, 3, 5, 7), ('circle', 'square'))
     """
-    input_shape, head = _setup("TinyYoloV2", n_classes, anchors, input_shape, class_names, width)
+    input_shape, head = _setup("TinyYoloV2", n_classes, anchors, input_shape, class_names, width,
+                               stride)
+    strides = _pool_strides(len(TINY), stride)
 
     def body(add, x):
         n = 0
         for n, filters in enumerate(TINY, start=1):
             x = _unit(add, x, _filters(filters, width), f"conv{n}")
-            x = add(L.Pooling(2, stride=2 if n < len(TINY) else 1, pool="max", name=f"pool{n}"),
-                    x)
+            x = add(L.Pooling(2, stride=strides[n - 1], pool="max", name=f"pool{n}"), x)
         for filters in TINY_TOP:
             n += 1
             x = _unit(add, x, _filters(filters, width), f"conv{n}")
