@@ -4,6 +4,22 @@
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
+
+// The helpers of dl_notebook/widgets/_base.js, shipped before every widget module.
+const BASE_HELPERS = [
+  'el',
+  'listen',
+  'markPressed',
+  'segmented',
+  'classPicker',
+  'keyRegion',
+  'thumbnail',
+  'showCards',
+  'pager',
+  'dashboardHead',
+  'frames',
+  'fitCanvas'
+];
 import tseslint from 'typescript-eslint';
 import { defineConfig } from 'eslint/config';
 
@@ -34,13 +50,18 @@ export default defineConfig(
     extends: [js.configs.recommended],
     languageOptions: {
       sourceType: 'module',
-      globals: { ...globals.browser, el: 'readonly', listen: 'readonly' }
+      globals: {
+        ...globals.browser,
+        ...Object.fromEntries(BASE_HELPERS.map(name => [name, 'readonly']))
+      }
     },
     rules: { eqeqeq: 'error' }
   },
   {
     files: ['dl_notebook/widgets/_base.js'],
-    rules: { 'no-unused-vars': ['error', { varsIgnorePattern: '^(el|listen)$' }] }
+    rules: {
+      'no-unused-vars': ['error', { varsIgnorePattern: `^(${BASE_HELPERS.join('|')})$` }]
+    }
   },
   prettier
 );

@@ -42,7 +42,11 @@ function card(item, src, size) {
   const node = el("figure", "dln-card");
   node.dataset.index = String(item.index);
   node.dataset.correct = item.correct ? "true" : "false";
-  const img = thumbnail(src, size, `image ${item.index}: true ${item.true}, predicted ${item.pred}`);
+  const img = thumbnail(
+    src,
+    size,
+    `image ${item.index}: true ${item.true}, predicted ${item.pred}`,
+  );
   const labels = el("figcaption", "dln-card-labels");
   const truth = el("div", "dln-card-true");
   truth.append(el("span", "dln-card-key", "true"), el("b", null, item.true));

@@ -164,8 +164,17 @@ function render({ model, el: host }) {
     showCards(grid, cards, "No image has boxes of this kind.");
   }
 
-  const headerTraits = ["summary", "page", "n_pages", "n_images", "show", "class_id",
-    "class_names", "counts", "error"];
+  const headerTraits = [
+    "summary",
+    "page",
+    "n_pages",
+    "n_images",
+    "show",
+    "class_id",
+    "class_names",
+    "counts",
+    "error",
+  ];
   const unlisten = listen(model, [
     ...headerTraits.map((name) => [`change:${name}`, updateHeader]),
     ["change:items", updateGrid],

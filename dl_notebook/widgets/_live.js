@@ -82,13 +82,17 @@ function render({ model, el: host }) {
   const panels = new Map(); // panel name -> {root, canvas, legend, values}
 
   const root = el("div", "dln-widget dln-live");
-  const { head, title, status, stop, showKind, dispose: disposeHead } = dashboardHead(
-    model,
-    () => {
-      status.textContent = "Stopping…";
-      status.dataset.kind = "stopping";
-    },
-  );
+  const {
+    head,
+    title,
+    status,
+    stop,
+    showKind,
+    dispose: disposeHead,
+  } = dashboardHead(model, () => {
+    status.textContent = "Stopping…";
+    status.dataset.kind = "stopping";
+  });
   const progress = el("div", "dln-progress");
   const bar = el("div", "dln-bar");
   const fill = el("div", "dln-fill");

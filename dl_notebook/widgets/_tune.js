@@ -178,8 +178,11 @@ function render({ model, el: host }) {
       for (const v of cells) tr.append(el("td", "", fmt(v)));
       const state = el("td", "dln-tune-state", r.state);
       state.style.color = STATE_COLOR[r.state] || INK;
-      tr.append(state, el("td", "", fmt(r.epochs ?? r.curve?.length)), el("td", "",
-        r.seconds === null || r.seconds === undefined ? "–" : r.seconds.toFixed(1)));
+      tr.append(
+        state,
+        el("td", "", fmt(r.epochs ?? r.curve?.length)),
+        el("td", "", r.seconds === null || r.seconds === undefined ? "–" : r.seconds.toFixed(1)),
+      );
       body.push(tr);
     }
     table.replaceChildren(headRow, ...body);
