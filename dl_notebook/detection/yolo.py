@@ -43,7 +43,8 @@ class YoloHead:
         n_classes: number of object classes (ids ``0..n_classes-1``).
         anchors: ``(A, 2)`` anchor widths and heights in grid cells (as
             ``dn.get_anchors`` gives them).
-        grid: output grid, an integer or ``(rows, columns)``: the input size / 32.
+        grid: output grid, an integer or ``(rows, columns)``: the input size / the
+            network's stride (32, or 16 or 8 for a finer grid).
         input_size: the network's input, an integer or ``(height, width)`` in pixels.
         class_names: the class names (default ``class0`` …).
         lambda_coord, lambda_obj, lambda_noobj, lambda_class, ignore_iou:
