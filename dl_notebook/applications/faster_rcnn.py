@@ -17,8 +17,6 @@ data (the loss makes the targets from the ground truth each step) and
 
 from __future__ import annotations
 
-from ..detection._rcnn_ops import Proposals, RoIAlign
-from ..detection.faster_rcnn import FasterRCNNHead
 from ..errors import InvalidArgumentError
 from ..model import Network
 from ..model import layers as L
@@ -121,6 +119,9 @@ def FasterRCNN(n_classes=None, backbone="small", input_shape=(128, 128, 3), anch
     if anchor_scales is None:
         side = min(input_shape[:2])
         anchor_scales = (side / 8, side / 4, side / 2)
+    from ..detection._rcnn_ops import Proposals, RoIAlign  # Keras layers: Keras on first use
+    from ..detection.faster_rcnn import FasterRCNNHead
+
     head = FasterRCNNHead(n_classes, input_shape[:2], stride, anchor_scales, anchor_ratios,
                           class_names, n_proposals=n_proposals, **head_options)
     a, r, c = head.anchors_per_cell, head.n_proposals, head.n_classes

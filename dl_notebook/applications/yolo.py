@@ -18,9 +18,9 @@ as Darknet reads them.
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 
+from .._keras import keras
 from ..detection import VOC_ANCHORS, YoloHead
 from ..errors import InvalidArgumentError
 from ..model import Network
@@ -89,7 +89,7 @@ def _reorg(add, x, grid, channels):
     """Darknet's reorg (space to depth, 2×2 → channels) as Reshape, Permute, Reshape (ONNX-safe)."""
     rows, cols = grid
     x = add(L.Reshape((rows, 2, cols, 2, channels), name="reorg_split"), x)
-    x = add(keras.layers.Permute((1, 3, 2, 4, 5), name="reorg_permute"), x)
+    x = add(keras().layers.Permute((1, 3, 2, 4, 5), name="reorg_permute"), x)
     return add(L.Reshape((rows, cols, 4 * channels), name="reorg"), x)
 
 

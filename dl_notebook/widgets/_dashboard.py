@@ -11,9 +11,12 @@ Example:
     ...     def __init__(self):
     ...         self.chart = ipywidgets.HTML()
     ...         self.widget, self._shown = ipywidgets.VBox([self.chart]), False
-    >>> view = View().show()  # outside IPython: nothing is displayed
-    >>> view._shown, "application/vnd.jupyter.widget-view+json" in view._repr_mimebundle_()
-    (True, True)
+    >>> view = View()
+    >>> view._shown = True  # as an app that places view.widget in its own layout
+    >>> view.show() is view  # so show() displays nothing
+    True
+    >>> "application/vnd.jupyter.widget-view+json" in view._repr_mimebundle_()
+    True
 """
 
 from __future__ import annotations
