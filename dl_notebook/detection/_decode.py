@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import InvalidArgumentError, ShapeError
 
-__all__ = ["decode", "decode_boxes"]
+__all__ = ["check_thresholds", "decode", "decode_boxes", "suppressed"]
 
 
 def decode_boxes(raw, anchors, input_size):
@@ -83,14 +83,8 @@ def decode(raw_output, head, score_threshold=0.3, iou_threshold=0.45, max_boxes=
         >>> found[0]["boxes"].tolist(), found[0]["labels"].tolist()
         ([[0.0, 32.0, 32.0, 64.0]], [0])
     """
-    import tensorflow as tf
 
-    if not 0 <= score_threshold <= 1 or not 0 <= iou_threshold <= 1:
-        raise InvalidArgumentError(
-            f"score_threshold and iou_threshold must be within 0..1; got {score_threshold!r} "
-            f"and {iou_threshold!r}.")
-    if isinstance(max_boxes, bool) or not isinstance(max_boxes, (int, np.integer)) or max_boxes < 1:
-        raise InvalidArgumentError(f"max_boxes must be a positive integer; got {max_boxes!r}.")
+    check_thresholds(score_threshold, iou_threshold, max_boxes)
     expected = (*head.grid, len(head.anchors), 5 + head.n_classes)
     shape = tuple(np.shape(raw_output))
     if len(shape) != 5 or shape[1:] != expected:
@@ -100,10 +94,32 @@ def decode(raw_output, head, score_threshold=0.3, iou_threshold=0.45, max_boxes=
     if shape[0] == 0:
         return []
     boxes, scores = decode_boxes(raw_output, head.anchors, head.input_size)
+    return suppressed(boxes[:, :, None, :], scores, score_threshold, iou_threshold, max_boxes)
+
+
+def check_thresholds(score_threshold, iou_threshold, max_boxes) -> None:
+    """Refuse thresholds outside 0..1 and a *max_boxes* that is not a positive integer."""
+    if not 0 <= score_threshold <= 1 or not 0 <= iou_threshold <= 1:
+        raise InvalidArgumentError(
+            f"score_threshold and iou_threshold must be within 0..1; got {score_threshold!r} "
+            f"and {iou_threshold!r}.")
+    if isinstance(max_boxes, bool) or not isinstance(max_boxes, (int, np.integer)) or max_boxes < 1:
+        raise InvalidArgumentError(f"max_boxes must be a positive integer; got {max_boxes!r}.")
+
+
+def suppressed(boxes, scores, score_threshold, iou_threshold, max_boxes) -> list[dict]:
+    """Per image the boxes that survive per-class non-max suppression, best score first.
+
+    *boxes* are ``(batch, n, classes or 1, 4)`` xyxy pixels and *scores*
+    ``(batch, n, classes)``; TensorFlow's ``combined_non_max_suppression`` keeps
+    at most *max_boxes* per class and per image.
+    """
+    import tensorflow as tf
+
     found = tf.image.combined_non_max_suppression(
-        boxes[:, :, None, :], scores, max_output_size_per_class=int(max_boxes),
-        max_total_size=int(max_boxes), iou_threshold=float(iou_threshold),
-        score_threshold=float(score_threshold), clip_boxes=False)
+        boxes, scores, max_output_size_per_class=int(max_boxes), max_total_size=int(max_boxes),
+        iou_threshold=float(iou_threshold), score_threshold=float(score_threshold),
+        clip_boxes=False)
     kept = found.valid_detections.numpy()
     return [{"boxes": found.nmsed_boxes.numpy()[i, :n].astype("float32"),
              "labels": found.nmsed_classes.numpy()[i, :n].astype("int64"),

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InvalidArgumentError, ShapeError
+from ._decode import check_thresholds, suppressed
 from ._rcnn_ops import make_anchors
 
 __all__ = ["FasterRCNNHead", "decode"]
@@ -236,12 +237,7 @@ def decode(raw_output, head, score_threshold=0.3, iou_threshold=0.45, max_boxes=
 
     from ._rcnn_loss import BOX_VARIANCE
 
-    if not 0 <= score_threshold <= 1 or not 0 <= iou_threshold <= 1:
-        raise InvalidArgumentError(
-            f"score_threshold and iou_threshold must be within 0..1; got {score_threshold!r} "
-            f"and {iou_threshold!r}.")
-    if isinstance(max_boxes, bool) or not isinstance(max_boxes, (int, np.integer)) or max_boxes < 1:
-        raise InvalidArgumentError(f"max_boxes must be a positive integer; got {max_boxes!r}.")
+    check_thresholds(score_threshold, iou_threshold, max_boxes)
     shape = tuple(np.shape(raw_output))
     if len(shape) != 2 or shape[1:] != head.output_shape:
         raise ShapeError(
@@ -258,12 +254,4 @@ def decode(raw_output, head, score_threshold=0.3, iou_threshold=0.45, max_boxes=
         variance=BOX_VARIANCE)
     height, width = head.input_size
     boxes = tf.clip_by_value(boxes, 0.0, [float(width), float(height)] * 2)
-    found = tf.image.combined_non_max_suppression(
-        boxes, scores, max_output_size_per_class=int(max_boxes), max_total_size=int(max_boxes),
-        iou_threshold=float(iou_threshold), score_threshold=float(score_threshold),
-        clip_boxes=False)
-    kept = found.valid_detections.numpy()
-    return [{"boxes": found.nmsed_boxes.numpy()[i, :n].astype("float32"),
-             "labels": found.nmsed_classes.numpy()[i, :n].astype("int64"),
-             "scores": found.nmsed_scores.numpy()[i, :n].astype("float32")}
-            for i, n in enumerate(kept)]
+    return suppressed(boxes, scores, score_threshold, iou_threshold, max_boxes)
