@@ -24,6 +24,7 @@ import numpy as np
 
 from ..errors import InvalidArgumentError, ShapeError
 from ._decode import check_thresholds, suppressed
+from ._head import Head
 from ._rcnn_ops import make_anchors
 
 __all__ = ["FasterRCNNHead", "decode"]
@@ -31,7 +32,7 @@ __all__ = ["FasterRCNNHead", "decode"]
 MAX_GT = 32  # ground-truth boxes per image the training stream keeps
 
 
-class FasterRCNNHead:
+class FasterRCNNHead(Head):
     """The detection head of a Faster R-CNN network (``net.head``).
 
     Args:
@@ -192,14 +193,6 @@ class FasterRCNNHead:
     def decode(self, raw_output, score_threshold=0.3, iou_threshold=0.45, max_boxes=100):
         """Boxes per image from the packed output; see :func:`decode`."""
         return decode(raw_output, self, score_threshold, iou_threshold, max_boxes)
-
-    def check_network(self, output_shape) -> None:
-        """Raise a ShapeError when a network's output *output_shape* is not what this head decodes."""
-        if tuple(output_shape[1:]) != self.output_shape:
-            raise ShapeError(
-                f"The network's output is {tuple(output_shape[1:])} per image but its head "
-                f"decodes {self.output_shape}; rebuild the network (or its head) for its "
-                f"input size, anchors and classes.")
 
 
 def decode(raw_output, head, score_threshold=0.3, iou_threshold=0.45, max_boxes=100):

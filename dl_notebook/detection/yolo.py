@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InvalidArgumentError, ShapeError
+from ..errors import InvalidArgumentError
+from ._head import Head
 
 __all__ = ["VOC_ANCHORS", "YoloHead"]
 
@@ -36,7 +37,7 @@ def _pair(value, what):
     return pair
 
 
-class YoloHead:
+class YoloHead(Head):
     """The detection head of a YOLOv2 network (``net.head``).
 
     Args:
@@ -172,11 +173,3 @@ class YoloHead:
         from ._decode import decode
 
         return decode(raw_output, self, score_threshold, iou_threshold, max_boxes)
-
-    def check_network(self, output_shape) -> None:
-        """Raise a ShapeError when a network's output *output_shape* is not what this head decodes."""
-        if tuple(output_shape[1:]) != self.output_shape:
-            raise ShapeError(
-                f"The network's output is {tuple(output_shape[1:])} per image but its head "
-                f"decodes {self.output_shape}; rebuild the network (or its head) for its "
-                f"input size and classes.")
