@@ -2,7 +2,8 @@
 // colour key), paging controls and a grid of cards. Each card is the image with its boxes
 // drawn over it as SVG in the image's own pixels: ground truth dashed, predictions solid
 // with class and score; the box's status (found / missed, matched / poor / false) sets
-// its colour, and the boxes of the current filter are drawn thicker.
+// its colour, a dark casing under each keeps it visible on any image, and the boxes of
+// the current filter are drawn thicker.
 // The kernel holds the state in synced traits; user actions go to it as messages
 // ({type: "go" | "filter"}), each answered by {type: "ready"}.
 // Keyboard (when the browser has the focus): ←/→, PageUp/PageDown, Home/End.
@@ -69,18 +70,22 @@ function drawBoxes(item, names, show) {
     preserveAspectRatio: "xMidYMid meet",
   });
   const font = Math.max(width, height) / 14;
+  // Each box is drawn over a dark casing, so that it shows on images of its own colour.
   function rect(box, kind, status) {
     const [x0, y0, x1, y1] = box;
-    const node = svgNode("rect", {
-      class: `dln-db-box dln-db-${kind}`,
+    const hit = HIT[show] === status;
+    const place = {
       x: x0,
       y: y0,
       width: Math.max(0, x1 - x0),
       height: Math.max(0, y1 - y0),
       "vector-effect": "non-scaling-stroke",
-    });
+    };
+    const casing = { fill: "none", stroke: "rgba(0, 0, 0, 0.55)", "stroke-width": hit ? 5 : 3.5 };
+    svg.append(svgNode("rect", { class: "dln-db-casing", ...casing, ...place }));
+    const node = svgNode("rect", { class: `dln-db-box dln-db-${kind}`, ...place });
     node.dataset.status = status;
-    if (HIT[show] === status) node.classList.add("dln-db-hit");
+    if (hit) node.classList.add("dln-db-hit");
     svg.append(node);
     return node;
   }
