@@ -40,13 +40,20 @@ def folder(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def weights_h5(tmp_path_factory, folder):
-    """ResNet-50 features at 32x32 saved by Keras (no download), standing in for ImageNet's.
+    """An untrained Keras ResNet-50 at 32x32 (no download), standing in for ImageNet's weights.
 
-    Trained weights carry batch-normalisation statistics that keep the
-    network's activations finite; a fresh network's (mean 0, variance 1)
-    do not, over 50 layers. So the statistics are set from one pass over
-    the images, prepared as the example's model prepares them (BGR minus
-    the channel means).
+    It is not a trained network; two settings make it behave less unlike one:
+
+    - the batch-normalisation statistics come from one pass over the
+      images, prepared as the example's model prepares them (BGR minus the
+      channel means): a fresh network's (mean 0, variance 1) overflow over
+      50 layers;
+    - the last batch normalisation of each residual branch (``*_3_bn``)
+      has gamma 0, so each block starts as its shortcut (the "zero-gamma"
+      initialisation of residual networks). With Keras' gamma 1 the first
+      SGD step already sees a gradient norm of about 6e4 (the 7x7 input
+      convolution's kernel, of norm 2.4, gets 5e4 of it) and the validation
+      loss overflows to 1e25-1e28.
     """
     from dl_notebook._keras import keras
 
@@ -60,6 +67,8 @@ def weights_h5(tmp_path_factory, folder):
     bgr = images[..., ::-1]
     bn = [layer for layer in net.layers if isinstance(layer, k.layers.BatchNormalization)]
     for layer in bn:
+        if layer.name.endswith("_3_bn"):  # the last of a residual branch
+            layer.gamma.assign(np.zeros(layer.gamma.shape, "float32"))
         layer.momentum = 0.0  # the moving statistics become this batch's
     net(bgr - bgr.mean(axis=(0, 1, 2)), training=True)
     for layer in bn:
@@ -103,6 +112,7 @@ def test_the_covid_ct_transfer_learning_example_runs_as_dlpy_wrote_it(folder, we
     assert (len(train_table), len(val_table), len(test_table)) == (26, 6, 8)
     assert list(model.training_history["Epoch"]) == [0, 1]
     assert {"Loss", "FitError", "ValidLoss", "ValidError"} <= set(model.training_history)
+    assert np.isfinite(model.training_history[["Loss", "ValidLoss"]].to_numpy()).all()
     assert conf_mat.index.tolist() == ["covid", "normal"]
     assert conf_mat.to_numpy().sum() == len(test_table)
     n_right = int(np.trace(conf_mat.to_numpy()))
