@@ -559,6 +559,19 @@ def test_a_file_damaged_after_loading_is_dropped_alone(tmp_path):
     assert after_labels.tolist() == labels[keep].tolist() == ds.labels.tolist()
     assert len(ds) == 9 and [p for p, _ in ds.skipped] == [str(root / "a" / "3.png")]
 
+    # A whole batch damaged (a/4 and b/0..b/2 now come second), in shuffled order.
+    whole = [root / "a" / "4.png"] + [root / "b" / f"{i}.png" for i in range(3)]
+    for path in whole:
+        path.write_bytes(bytes(data))
+    with pytest.warns(UnreadableImageWarning, match="4 image files"):
+        seen = [y for _, y in ds.to_tf_dataset(batch_size=4, shuffle=True, seed=1)]
+    assert sum(int(y.shape[0]) for y in seen) == 5
+    assert {p for p, _ in ds.skipped} == {str(p) for p in [root / "a" / "3.png", *whole]}
+    final, final_labels = ds.to_numpy()
+    keep = [0, 1, 2, 8, 9]
+    np.testing.assert_array_equal(final, before[keep])
+    assert final_labels.tolist() == labels[keep].tolist() == ds.labels.tolist()
+
 
 @pytest.mark.parametrize("resize", ["stretch", "pad", "crop"])
 def test_images_already_at_the_size_are_not_resampled(tmp_path, resize):

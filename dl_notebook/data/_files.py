@@ -5,10 +5,12 @@ one thread that decodes its files one after the other with small graph
 functions (no thread hand-over per file). Each file carries its position in
 the dataset. A file that cannot be decoded (damaged image data past a
 whole-looking header, or a file changed since loading) is left out with its
-label; at the end of every pass a Python callback sees which positions never
-came through, records those files (the dataset's ``skipped`` and one
-warning) and leaves them out of the dataset. Nothing is dropped without
-being named.
+label. Each batch compares, in the graph, how many files went in and how
+many images came out; only a batch that lost some calls Python, to note the
+positions missing. At the end of every pass one Python callback records
+those files (the dataset's ``skipped`` and one warning) and leaves them out
+of the dataset. Nothing is dropped without being named, and a pass without
+damaged files runs without entering Python.
 """
 
 from __future__ import annotations
@@ -64,40 +66,50 @@ def file_batches(ds, batch_size, shuffle, seed, finish, report):
         batch_size, shuffle, seed: as ``to_tf_dataset``.
         finish: graph function from a batch of 0..255 images (uint8, or float32
             when resized) to the float32 batch given out (normalisation).
-        report: Python function called, in order, with the positions of each
-            batch's files, then with ``[-1]`` at the end of a pass; it returns
-            whether the batch is a real one.
+        report: ``(missed, end)``, two Python functions. ``missed(positions,
+            decoded)`` is called for a batch whose files did not all decode,
+            with the positions of its files and of those that did; ``end()``
+            is called once at the end of each pass. A batch that decodes whole
+            calls neither: Python is not entered on the way.
     """
     import tensorflow as tf
 
+    missed, end_of_pass = report
     files, decode_one, spec = file_decoder(ds)
     index = tf.range(len(ds._paths), dtype=tf.int64)
     labels = tf.constant(ds._labels.astype(np.int32))
     data = tf.data.Dataset.from_tensor_slices((index, files, labels))
     if shuffle:
         data = data.shuffle(len(ds._paths), seed=seed, reshuffle_each_iteration=True)
+    none = tf.data.Dataset.from_tensors((tf.zeros([0, *spec.shape], spec.dtype),
+                                         tf.zeros([0], tf.int32), tf.zeros([0], tf.int64)))
 
-    def decode_batch(*batch):
-        return (tf.data.Dataset.from_tensor_slices(batch)
+    # Plain graph code throughout: no AutoGraph conversion, so the pipeline is built sooner.
+    @tf.autograph.experimental.do_not_convert
+    def decode_batch(positions, batch_files, batch_labels):
+        def checked(images, y, decoded):
+            whole = tf.equal(tf.size(decoded), tf.size(positions))
+            noted = tf.cond(whole, lambda: tf.constant(True), lambda: tf.numpy_function(
+                missed, [positions, decoded], tf.bool, stateful=True))
+            with tf.control_dependencies([noted]):
+                return finish(images), tf.identity(y)
+
+        return (tf.data.Dataset.from_tensor_slices((positions, batch_files, batch_labels))
                 .map(lambda i, f, y: (decode_one(*f), y, i))
-                .ignore_errors()  # a file that fails is missed by `report` at the end
+                .ignore_errors()  # a file that fails is missing from its batch: `checked`
                 .batch(batch_size)
-                .map(lambda images, y, i: (finish(images), y, i)))
+                .concatenate(none).take(1)  # a batch whose every file failed comes as empty
+                .map(checked)
+                .filter(lambda images, y: tf.size(y) > 0))
 
     data = data.batch(batch_size).interleave(
         decode_batch, cycle_length=PARALLEL_BATCHES, num_parallel_calls=PARALLEL_BATCHES,
         deterministic=True)
-    out = data.element_spec[0]
-    end = tf.data.Dataset.from_tensors((tf.zeros([0, *out.shape[1:]], out.dtype),
-                                        tf.zeros([0], tf.int32), tf.constant([-1], tf.int64)))
-
-    def seen(images, y, positions):
-        real = tf.numpy_function(report, [positions], tf.bool, stateful=True)
-        return images, y, real
-
-    return (data.concatenate(end).map(seen)  # one batch at a time, in order
-            .filter(lambda images, y, real: real)
-            .map(lambda images, y, real: (images, y)))
+    out = data.element_spec
+    end = (tf.data.Dataset.from_tensors(tuple(tf.zeros([0, *s.shape[1:]], s.dtype) for s in out))
+           .filter(tf.autograph.experimental.do_not_convert(
+               lambda *_: tf.numpy_function(end_of_pass, [], tf.bool, stateful=True))))
+    return data.concatenate(end)  # `end` runs once every batch has come out, and gives none
 
 
 def tf_decode(path, use_pil, channels: int, fmt: str | None = None):

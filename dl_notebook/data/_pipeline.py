@@ -187,29 +187,29 @@ class PipelineMixin:
             self._paths = [self._paths[i] for i in keep]
 
     def _reporter(self):
-        """The callback of :func:`_files.file_batches` for the files as they are now.
+        """The ``(missed, end)`` callbacks of :func:`_files.file_batches` for the files now.
 
-        It marks the positions of each batch as seen; at the end of a pass
-        (``[-1]``), the files never seen failed to decode: they are recorded,
-        named in one warning and left out of the dataset.
+        ``missed`` notes the positions of a batch that did not come through;
+        ``end``, at the end of a pass, records those files, names them in one
+        warning and leaves them out of the dataset.
         """
         paths, infos, budget = list(self._paths), list(self._infos), self._max_pixels
-        decoded = np.zeros(len(paths), dtype=bool)
+        lost = set()
 
-        def report(positions):
-            if len(positions) != 1 or positions[0] >= 0:
-                decoded[positions] = True
-                return np.bool_(True)
-            missed = np.flatnonzero(~decoded).tolist()
-            decoded[:] = False  # the next pass (an epoch) starts afresh
-            if missed:
-                found = [(paths[i], diagnose(paths[i], (infos[i].height, infos[i].width),
-                                             budget)) for i in missed]
+        def missed(positions, decoded):
+            lost.update(np.setdiff1d(positions, decoded).tolist())
+            return np.bool_(True)
+
+        def end():
+            found = [(paths[i], diagnose(paths[i], (infos[i].height, infos[i].width), budget))
+                     for i in sorted(lost)]
+            lost.clear()  # the next pass (an epoch) starts afresh
+            if found:
                 self._unreadable.add(found)
                 self._forget_unreadable(p for p, _ in found)
             return np.bool_(False)
 
-        return report
+        return missed, end
 
     def _decoded(self):
         """A ``tf.data.Dataset`` of in-memory images and the function that resizes one."""
