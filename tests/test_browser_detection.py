@@ -4,9 +4,9 @@ One notebook trains a small Faster R-CNN briefly on 16 shapes images (enough for
 of matched, missed, false and badly placed boxes), shows ``%dl detect net data`` and
 prints ``dn.detection_errors`` of the boxes it bound. One page load then checks what a
 user sees: the images with their boxes drawn, the filter buttons' counts equal to the
-Python ones, each filter showing exactly the images with such boxes (drawn thicker), and
-paging forward and back. Each box has a dark casing under it, so that a red box shows
-on a red image.
+Python ones, each filter showing exactly the images with such boxes (drawn thicker), the
+class picker narrowing a filter to one class, and paging forward and back. Each box has
+a dark casing under it, so that a red box shows on a red image.
 """
 
 from __future__ import annotations
@@ -40,6 +40,11 @@ print("BOXES=" + json.dumps([[len(t["labels"]), len(p["labels"])]
                              for t, p in zip(data.ground_truth(), net_detections)]))
 print("ERRORS=" + json.dumps([{kind: len(e[kind]) for kind in ("missed", "false", "poor")}
                               for e in errors]))
+print("LABELS=" + json.dumps([{"missed": t["labels"][e["missed"]].tolist(),
+                               "false": p["labels"][e["false"]].tolist(),
+                               "poor": p["labels"][e["poor"]].tolist()}
+                              for t, p, e in zip(data.ground_truth(), net_detections, errors)]))
+print("CLASSES=" + json.dumps(data.class_names))
 """
 BROWSER = ".dln-detection-browser"
 
@@ -171,6 +176,20 @@ def test_voila_detect_shows_boxes_filters_with_python_counts_and_pages(
             assert [card["index"] for card in shown["cards"]] == images[kind][:12]
             assert all(card["hits"] == card[kind] == errors[card["index"]][kind] > 0
                        for card in shown["cards"])
+
+        # The class picker narrows the filter to one class's boxes (the missed squares).
+        page.locator(f'{BROWSER} .dln-db-filters button[data-value="missed"]').click()
+        wait_until(page, "(root) => root.dataset.show === 'missed'")
+        square = values["CLASSES"].index("square")
+        per_image = [entry["missed"].count(square) for entry in values["LABELS"]]
+        page.locator(f"{BROWSER} select.dln-br-class-select").select_option(label="square")
+        wait_until(page, "(root, id) => root.dataset.classId === String(id)", square)
+        picked = state(page)
+        with_squares = [i for i, n in enumerate(per_image) if n]
+        assert picked["summary"].startswith(f"Missed boxes · square · {sum(per_image)} box")
+        assert picked["filters"]["missed"]["boxes"] == sum(per_image)
+        assert picked["nImages"] == len(with_squares)
+        assert [card["index"] for card in picked["cards"]] == with_squares[:12]
     finally:
         page.screenshot(path=str(tmp_path / "detect-final.png"), full_page=True)
     assert page.errors == [], f"page errors: {page.errors}"
