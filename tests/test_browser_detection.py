@@ -177,7 +177,8 @@ def test_voila_detect_shows_boxes_filters_with_python_counts_and_pages(
             assert all(card["hits"] == card[kind] == errors[card["index"]][kind] > 0
                        for card in shown["cards"])
 
-        # The class picker narrows the filter to one class's boxes (the missed squares).
+        # The class picker narrows the filter to one class's boxes: the missed squares, the
+        # only ones drawn thicker.
         page.locator(f'{BROWSER} .dln-db-filters button[data-value="missed"]').click()
         wait_until(page, "(root) => root.dataset.show === 'missed'")
         square = values["CLASSES"].index("square")
@@ -190,6 +191,7 @@ def test_voila_detect_shows_boxes_filters_with_python_counts_and_pages(
         assert picked["filters"]["missed"]["boxes"] == sum(per_image)
         assert picked["nImages"] == len(with_squares)
         assert [card["index"] for card in picked["cards"]] == with_squares[:12]
+        assert [card["hits"] for card in picked["cards"]] == [per_image[i] for i in with_squares]
     finally:
         page.screenshot(path=str(tmp_path / "detect-final.png"), full_page=True)
     assert page.errors == [], f"page errors: {page.errors}"

@@ -3,7 +3,7 @@
 // drawn over it as SVG in the image's own pixels: ground truth dashed, predictions solid
 // with class and score; the box's status (found / missed, matched / poor / false) sets
 // its colour, a dark casing under each keeps it visible on any image, and the boxes of
-// the current filter are drawn thicker.
+// the current filter (and class, when one is picked) are drawn thicker.
 // The kernel holds the state in synced traits; user actions go to it as messages
 // ({type: "go" | "filter"}), each answered by {type: "ready"}.
 // Keyboard (when the browser has the focus): ←/→, PageUp/PageDown, Home/End.
@@ -62,7 +62,7 @@ function colourKey() {
   return box;
 }
 
-function drawBoxes(item, names, show) {
+function drawBoxes(item, names, show, classId) {
   const { width, height } = item;
   const svg = svgNode("svg", {
     class: "dln-db-boxes",
@@ -71,9 +71,9 @@ function drawBoxes(item, names, show) {
   });
   const font = Math.max(width, height) / 14;
   // Each box is drawn over a dark casing, so that it shows on images of its own colour.
-  function rect(box, kind, status) {
+  function rect(box, label, kind, status) {
     const [x0, y0, x1, y1] = box;
-    const hit = HIT[show] === status;
+    const hit = HIT[show] === status && (classId === null || classId === label);
     const place = {
       x: x0,
       y: y0,
@@ -90,13 +90,13 @@ function drawBoxes(item, names, show) {
     return node;
   }
   for (const t of item.truth) {
-    const node = rect(t.box, "truth", t.status);
+    const node = rect(t.box, t.label, "truth", t.status);
     node.append(svgNode("title", {}));
     node.firstChild.textContent = `${names[t.label] ?? t.label} (ground truth, ${t.status})`;
   }
   for (const p of item.pred) {
     const name = names[p.label] ?? String(p.label);
-    const node = rect(p.box, "pred", p.status);
+    const node = rect(p.box, p.label, "pred", p.status);
     node.append(svgNode("title", {}));
     node.firstChild.textContent = `${name} ${p.score.toFixed(2)} (${p.status})`;
     const label = svgNode("text", {
@@ -112,7 +112,7 @@ function drawBoxes(item, names, show) {
   return svg;
 }
 
-function card(item, src, size, names, show) {
+function card(item, src, size, names, show, classId) {
   const node = el("figure", "dln-card dln-db-card");
   node.dataset.index = String(item.index);
   node.dataset.missed = String(item.counts.missed);
@@ -121,7 +121,7 @@ function card(item, src, size, names, show) {
   const frame = el("div", "dln-db-frame");
   const alt = `image ${item.index}: ${item.truth.length} true boxes, ${item.pred.length} found`;
   const img = thumbnail(src, size, alt);
-  frame.append(img, drawBoxes(item, names, show));
+  frame.append(img, drawBoxes(item, names, show, classId));
   const caption = el("figcaption", "dln-card-labels");
   const c = item.counts;
   caption.append(
@@ -165,7 +165,9 @@ function render({ model, el: host }) {
     const size = model.get("thumb_size");
     const names = model.get("class_names") || [];
     root.style.setProperty("--dln-thumb", `${size}px`);
-    const cards = items.map((item, i) => card(item, thumbs[i], size, names, model.get("show")));
+    const show = model.get("show");
+    const classId = model.get("class_id") ?? null;
+    const cards = items.map((item, i) => card(item, thumbs[i], size, names, show, classId));
     showCards(grid, cards, "No image has boxes of this kind.");
   }
 
@@ -184,6 +186,9 @@ function render({ model, el: host }) {
     ...headerTraits.map((name) => [`change:${name}`, updateHeader]),
     ["change:items", updateGrid],
     ["change:thumbnails", updateGrid],
+    // A filter that selects the same page of images sends no new items: draw its boxes.
+    ["change:show", updateGrid],
+    ["change:class_id", updateGrid],
   ]);
 
   updateHeader();
