@@ -99,10 +99,13 @@ function drawBoxes(item, names, show, classId) {
     const node = rect(p.box, p.label, "pred", p.status);
     node.append(svgNode("title", {}));
     node.firstChild.textContent = `${name} ${p.score.toFixed(2)} (${p.status})`;
+    // A box in the right half has its label ending at its right edge, inside the image.
+    const right = p.box[0] > width / 2;
     const label = svgNode("text", {
       class: "dln-db-label",
-      x: p.box[0] + font * 0.15,
+      x: right ? p.box[2] - font * 0.15 : p.box[0] + font * 0.15,
       y: Math.max(font, p.box[1] - font * 0.2),
+      "text-anchor": right ? "end" : "start",
       "font-size": font,
     });
     label.dataset.status = p.status;
