@@ -15,7 +15,8 @@ Measured, with image_size=(64, 64) and batch_size=32 for both loaders:
   this process, alternating which loader goes first; ours includes the
   folder scan and header check (also shown on its own), Keras includes its
   own scan; the process CPU time of each pass is shown beside it (on a
-  shared machine it varies less than the wall time);
+  shared machine it varies less than the wall time), and the ratio of each
+  round's two back-to-back passes;
 * peak resident memory (``ru_maxrss``) of a fresh process per loader and
   folder size (1,500 and 6,000), after the imports and at the end;
 * the corrupt copy: what each loader does with it.
@@ -314,6 +315,9 @@ def main():
           "batch")
     print(f"CPU time ratio (keras / ours): {cpu['keras'] / cpu['ours']:.2f} (above 1: ours "
           "spends less CPU per image)")
+    paired = [k["total"] / o["total"] for o, k in zip(runs["ours"], runs["keras"])]
+    print("ratio in each round (the two passes run back to back): "
+          + " ".join(f"{r:.2f}" for r in paired) + f"; median {statistics.median(paired):.2f}")
 
     reset = all(m["peak_reset"] for _, _, m in memory)
     print("\nPeak memory (ru_maxrss, MB), a fresh process per loader and size; "
