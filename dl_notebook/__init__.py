@@ -90,10 +90,13 @@ __all__ = [
     "train",
     "tune",
     "two_way_split",
+    "update_batch_norm",
 ]
 
 
 _FUNCTIONS = {  # public functions that live deeper, as "module:function"
+    "lr_find": "train.lr_find:lr_find",
+    "update_batch_norm": "train.batch_norm:update_batch_norm",
     "score": "io.score:score",
     "tune": "tuning.search:tune",
     "prune": "tuning.prune:prune",
@@ -115,8 +118,6 @@ def __getattr__(name):  # these import Keras, so they load on first access
         return _importlib.import_module(f"{__name__}.{name}")
     if name == "distribute":
         return _importlib.import_module(f"{__name__}.train.distribute")
-    if name == "lr_find":
-        return _importlib.import_module(f"{__name__}.train.lr_find").lr_find
     if name in _FUNCTIONS:
         module, _, attr = _FUNCTIONS[name].partition(":")
         return getattr(_importlib.import_module(f"{__name__}.{module}"), attr)

@@ -55,6 +55,7 @@ def weights_h5(tmp_path_factory, folder):
       convolution's kernel, of norm 2.4, gets 5e4 of it) and the validation
       loss overflows to 1e25-1e28.
     """
+    import dl_notebook as dn
     from dl_notebook._keras import keras
 
     k = keras()
@@ -66,14 +67,10 @@ def weights_h5(tmp_path_factory, folder):
                        for label in ("covid", "normal")
                        for name in sorted(os.listdir(os.path.join(folder, label)))])
     bgr = images[..., ::-1]
-    bn = [layer for layer in net.layers if isinstance(layer, k.layers.BatchNormalization)]
-    for layer in bn:
+    for layer in net.layers:
         if layer.name.endswith("_3_bn"):  # the last of a residual branch
             layer.gamma.assign(np.zeros(layer.gamma.shape, "float32"))
-        layer.momentum = 0.0  # the moving statistics become this batch's
-    net(bgr - bgr.mean(axis=(0, 1, 2)), training=True)
-    for layer in bn:
-        layer.momentum = 0.99
+    dn.update_batch_norm(net, bgr - bgr.mean(axis=(0, 1, 2)), batch_size=len(bgr))
     path = tmp_path_factory.mktemp("weights") / "resnet50_notop.weights.h5"
     net.save_weights(path)
     return str(path)
@@ -127,16 +124,9 @@ def test_the_covid_ct_transfer_learning_example_runs_as_dlpy_wrote_it(folder, we
     # output variance about 8x). Training-mode batch normalisation absorbs that; the moving
     # statistics that scoring uses (momentum 0.99) do not, so the scores above depend on the
     # seed. With statistics taken from the training images, the same weights score well.
-    from dl_notebook._keras import keras
+    import dl_notebook as dn
 
-    net = model.to_keras()
-    (x_train, _), (x_test, y_test) = (t.dataset.to_numpy(normalized=False)
-                                      for t in (train_table, test_table))
-    bn = [layer for layer in net.layers if isinstance(layer, keras().layers.BatchNormalization)]
-    for layer in bn:
-        layer.momentum = 0.0
-    net(x_train, training=True)
-    for layer in bn:
-        layer.momentum = 0.99
-    right = int((net.predict(x_test, verbose=0).argmax(axis=1) == y_test).sum())
+    dn.update_batch_norm(model, train_table.dataset)
+    x_test, y_test = test_table.dataset.to_numpy(normalized=False)
+    right = int((model.to_keras().predict(x_test, verbose=0).argmax(axis=1) == y_test).sum())
     assert right >= 6, f"{right} of 8 held-out images right with fresh statistics (chance: 4)"
