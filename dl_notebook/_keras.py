@@ -206,3 +206,27 @@ def is_keras_model(obj) -> bool:
     """True when *obj* is a ``keras.Model`` (Sequential, functional or subclassed)."""
     k = sys.modules.get("keras")
     return k is not None and isinstance(obj, k.Model)
+
+
+def keras_model_of(net, what: str):
+    """The ``keras.Model`` of *net*: a Keras model itself, or ``net.to_keras()``.
+
+    A ``dn.Network``'s ``to_keras()`` waits for a fit running in another
+    thread. Anything else raises an ``InvalidArgumentError`` that names
+    *what* needed the model.
+
+    Example:
+        >>> keras_model_of(3, "export")
+        Traceback (most recent call last):
+        ...
+        dl_notebook.errors.InvalidArgumentError: export needs a dn.Network or a keras.Model; got int.
+    """
+    if is_keras_model(net):
+        return net
+    if hasattr(net, "to_keras"):
+        return net.to_keras()
+    from .errors import InvalidArgumentError
+
+    raise InvalidArgumentError(
+        f"{what} needs a dn.Network or a keras.Model; got {type(net).__name__}."
+    )

@@ -140,7 +140,7 @@ def test_an_interrupted_pass_leaves_the_statistics_as_they_were():
     ({"max_batches": 0}, "max_batches must be a positive integer"),
     ({"data": np.zeros((0, 8, 8, 1), "float32")}, "the data has no examples"),
     ({"data": "images/"}, "update_batch_norm: data must be"),
-    ({"net": object()}, "needs a dl_notebook network or a Keras model"),
+    ({"net": object()}, "update_batch_norm needs a dn.Network or a keras.Model"),
 ])
 def test_bad_arguments_get_one_sentence_errors(kwargs, message):
     args = {"net": _conv_net(), "data": np.zeros((4, 8, 8, 1), "float32"), **kwargs}

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._keras import is_keras_model
+from .._keras import keras_model_of
 from ..errors import InvalidArgumentError
 
 __all__ = ["Scores", "keras_model", "score"]
@@ -28,13 +28,7 @@ class Scores(NamedTuple):
 
 def keras_model(net):
     """The ``keras.Model`` of *net* (a ``dn.Network`` or a Keras model), after any running fit."""
-    if is_keras_model(net):
-        return net
-    if hasattr(net, "to_keras"):
-        return net.to_keras()  # a dn.Network's waits for a fit running in another thread
-    raise InvalidArgumentError(
-        f"evaluate needs a dn.Network or a keras.Model; got {type(net).__name__}."
-    )
+    return keras_model_of(net, "evaluate")
 
 
 def _check_model(model):

@@ -26,7 +26,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from .._keras import is_keras_model, keras
+from .._keras import is_keras_model, keras, keras_model_of
 from ..errors import InvalidArgumentError
 from ._onnx_check import ExportCheckError, max_abs_diff, quiet, sample_inputs, write_onnx
 
@@ -129,16 +129,6 @@ def raw_image_model(model):
     return k.Model(image, model(x), name=f"{model.name}_raw_images")
 
 
-def _keras_of(net):
-    if is_keras_model(net):
-        return net
-    if hasattr(net, "to_keras"):
-        return net.to_keras()
-    raise InvalidArgumentError(
-        f"export needs a dn.Network or a keras.Model; got {type(net).__name__}."
-    )
-
-
 def _temp_name(path) -> str:
     folder, name = os.path.split(os.path.abspath(path))
     return os.path.join(folder, f".{name}.{uuid.uuid4().hex[:8]}.tmp")
@@ -211,7 +201,7 @@ def export(net, path, format=None, *, include_preprocessing=False, check=True, s
             "include_preprocessing needs a whole model (onnx, keras or savedmodel); a weight "
             "file holds no layers."
         )
-    model = _keras_of(net)
+    model = keras_model_of(net, "export")
     size = None
     if include_preprocessing:
         size = tuple(model.inputs[0].shape[1:3])

@@ -17,20 +17,10 @@ import numbers
 
 import numpy as np
 
-from .._keras import is_keras_model, keras
+from .._keras import keras, keras_model_of
 from ..errors import InvalidArgumentError
 
 __all__ = ["update_batch_norm"]
-
-
-def _keras_model(net):
-    if is_keras_model(net):
-        return net
-    if hasattr(net, "to_keras"):
-        return net.to_keras()
-    raise InvalidArgumentError(
-        f"update_batch_norm needs a dl_notebook network or a Keras model; got {type(net).__name__}."
-    )
 
 
 def _batch_norm_layers(model):
@@ -108,7 +98,7 @@ def update_batch_norm(net, data, batch_size=32, max_batches=None):
         raise InvalidArgumentError(
             f"update_batch_norm: max_batches must be a positive integer or None; got {max_batches!r}."
         )
-    model = _keras_model(net)
+    model = keras_model_of(net, "update_batch_norm")
     layers = _batch_norm_layers(model)
     if not layers:
         return 0

@@ -29,7 +29,7 @@ from __future__ import annotations
 import functools
 import sys
 
-from .._keras import is_keras_model, keras
+from .._keras import is_keras_model, keras, keras_model_of
 from ..errors import DLError, InvalidArgumentError
 
 __all__ = ["STRATEGIES", "multiworker", "resolve_strategy", "strategy_model", "sync_back"]
@@ -132,16 +132,6 @@ def resolve_strategy(strategy):
     raise _choices_error(strategy)
 
 
-def _source_model(net):
-    if is_keras_model(net):
-        return net
-    if hasattr(net, "to_keras"):
-        return net.to_keras()
-    raise InvalidArgumentError(
-        f"Expected a dl_notebook Network or a keras.Model; got {type(net).__name__}."
-    )
-
-
 def strategy_model(net, strategy, compile_fn=None):
     """The network's Keras model, rebuilt and compiled inside ``strategy.scope()``.
 
@@ -171,7 +161,7 @@ def strategy_model(net, strategy, compile_fn=None):
         True
     """
     strategy = resolve_strategy(strategy)
-    source = _source_model(net)
+    source = keras_model_of(net, "distribute")
     if compile_fn is not None and not callable(compile_fn):
         raise InvalidArgumentError("compile_fn must be a function that compiles a model, or None.")
     if strategy is None:
@@ -208,7 +198,7 @@ def sync_back(net, model) -> None:
         >>> net["fc"].get_weights()[0].tolist()
         [[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]
     """
-    source = _source_model(net)
+    source = keras_model_of(net, "distribute")
     if not is_keras_model(model):
         raise InvalidArgumentError(
             f"sync_back needs the trained keras.Model; got {type(model).__name__}."

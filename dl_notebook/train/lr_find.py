@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 
 from .._display import FigureDisplay
-from .._keras import is_keras_model, keras
+from .._keras import keras, keras_model_of
 from ..errors import InvalidArgumentError
 
 __all__ = ["lr_find", "LRFinderResult"]
@@ -112,13 +112,8 @@ def _positive(value, name):
 
 
 def _keras_model(net):
-    if is_keras_model(net):
-        return net, None
-    if hasattr(net, "to_keras") and hasattr(net, "output_names"):
-        return net.to_keras(), net
-    raise InvalidArgumentError(
-        f"lr_find needs a dn.Network or a keras.Model; got {type(net).__name__}."
-    )
+    model = keras_model_of(net, "lr_find")
+    return model, (None if model is net else net)
 
 
 def _batches(data, batch_size):
