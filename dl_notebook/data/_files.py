@@ -69,7 +69,7 @@ def file_batches(ds, batch_size, shuffle, seed, finish, report):
         report: ``(missed, end)``, two Python functions. ``missed(positions,
             decoded)`` is called for a batch whose files did not all decode,
             with the positions of its files and of those that did; ``end()``
-            is called once at the end of each pass. A batch that decodes whole
+            is called once each pass, as its last batch comes out. A batch that decodes whole
             calls neither: Python is not entered on the way.
     """
     import tensorflow as tf
@@ -99,17 +99,24 @@ def file_batches(ds, batch_size, shuffle, seed, finish, report):
                 .ignore_errors()  # a file that fails is missing from its batch: `checked`
                 .batch(batch_size)
                 .concatenate(none).take(1)  # a batch whose every file failed comes as empty
-                .map(checked)
-                .filter(lambda images, y: tf.size(y) > 0))
+                .map(checked))
 
     data = data.batch(batch_size).interleave(
         decode_batch, cycle_length=PARALLEL_BATCHES, num_parallel_calls=PARALLEL_BATCHES,
         deterministic=True)
-    out = data.element_spec
-    end = (tf.data.Dataset.from_tensors(tuple(tf.zeros([0, *s.shape[1:]], s.dtype) for s in out))
-           .filter(tf.autograph.experimental.do_not_convert(
-               lambda *_: tf.numpy_function(end_of_pass, [], tf.bool, stateful=True))))
-    return data.concatenate(end)  # `end` runs once every batch has come out, and gives none
+    last = -(-len(ds._paths) // batch_size) - 1
+
+    @tf.autograph.experimental.do_not_convert
+    def end_after_last(count, batch):
+        ended = tf.cond(tf.equal(count, last), lambda: tf.numpy_function(
+            end_of_pass, [], tf.bool, stateful=True), lambda: tf.constant(False))
+        with tf.control_dependencies([ended]):
+            return tuple(tf.identity(t) for t in batch)
+
+    # In order, after interleave: when the last batch comes out, every batch before it has
+    # been checked, so the pass ends there, even when its reader stops at that batch.
+    return (data.enumerate().map(end_after_last)
+            .filter(lambda images, y: tf.size(y) > 0))
 
 
 def tf_decode(path, use_pil, channels: int, fmt: str | None = None):
