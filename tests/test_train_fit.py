@@ -316,7 +316,8 @@ def test_text_progress_outside_a_kernel_and_silence(digits, capsys):
     assert make_live_callback(False, epochs=1, steps_per_epoch=1, stop_event=None) is None
 
 
-def test_interrupt_while_waiting_stops_a_background_run(digits):
+@pytest.mark.parametrize("to", ["process", "another thread"])
+def test_interrupt_while_waiting_stops_a_background_run(digits, to):
     import signal
 
     x, y = digits[0][:256], digits[1][:256]
@@ -327,7 +328,10 @@ def test_interrupt_while_waiting_stops_a_background_run(digits):
     assert gate.entered.wait(60)
 
     def interrupt_then_open():
-        os.kill(os.getpid(), signal.SIGINT)  # what the notebook's interrupt does
+        if to == "process":
+            os.kill(os.getpid(), signal.SIGINT)  # what the notebook's interrupt does
+        else:  # the same signal, taken by a thread other than the waiting main thread
+            signal.pthread_kill(threading.get_ident(), signal.SIGINT)
         gate.gate.set()
 
     threading.Timer(0.2, interrupt_then_open).start()

@@ -9,9 +9,12 @@ consistent. A run started in the background is joined with
 from __future__ import annotations
 
 import threading
+import time
 
 from ._background import BackgroundRun
 from .status import RunStatus
+
+_POLL = 0.1  # seconds between checks for an interrupt while waiting for a run
 
 __all__ = ["TrainingHistory"]
 
@@ -130,8 +133,14 @@ class TrainingHistory(BackgroundRun):
             >>> TrainingHistory().wait().running
             False
         """
+        deadline = None if timeout is None else time.monotonic() + timeout
         try:
-            self._done.wait(timeout)
+            # Short waits, so that the main thread sees an interrupt at once: the signal
+            # may reach another thread, and a blocked main thread notices it only on waking.
+            while not self._done.wait(_POLL if deadline is None
+                                      else max(0.0, min(_POLL, deadline - time.monotonic()))):
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
         except KeyboardInterrupt:
             self.stop_event.set()
             self._done.wait()
