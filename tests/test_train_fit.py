@@ -334,8 +334,14 @@ def test_interrupt_while_waiting_stops_a_background_run(digits, to):
             signal.pthread_kill(threading.get_ident(), signal.SIGINT)
         gate.gate.set()
 
-    threading.Timer(0.2, interrupt_then_open).start()
-    assert hist.wait() is hist
+    # Python's own handler, as in a notebook cell: a library used by an earlier test in this
+    # process (an in-process kernel or event loop) may have left SIGINT ignored.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        threading.Timer(0.2, interrupt_then_open).start()
+        assert hist.wait() is hist
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert hist.interrupted and hist.stop_reason == "interrupted" and len(hist.frame) < 50
     assert not np.array_equal(weights(net)[0], start[0])
 
