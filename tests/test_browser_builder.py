@@ -36,8 +36,12 @@ def test_adding_a_layer_through_the_form_changes_the_dag(voila_server, page, tmp
         added = page.locator(f'{NODES}[data-name="extra_drop"]')
         added.wait_for(state="visible", timeout=EDIT_TIMEOUT_MS)
         assert page.locator(NODES).count() == n_before + 1
-        status = page.locator(".dln-builder-status").inner_text()
-        assert "Added extra_drop (Dropout) before output1." in status  # the default place
+        # The drawing, the status line and the code are separate updates: wait for each.
+        page.locator(".dln-builder-status", has_text="Added extra_drop (Dropout) before "
+                     "output1.").wait_for(timeout=EDIT_TIMEOUT_MS)  # the default place
+        page.wait_for_function("() => document.querySelector('textarea.dln-builder-code-dl')"
+                               ".value.includes('extra_drop: dropout 0.5')",
+                               timeout=EDIT_TIMEOUT_MS)
         code = page.locator("textarea.dln-builder-code-dl").input_value()
         assert code.splitlines()[-3:-1] == ["dense 84 relu", "extra_drop: dropout 0.5"], code
         tops = {name: page.locator(f'{NODES}[data-name="{name}"]').bounding_box()["y"]
@@ -100,9 +104,10 @@ def test_starting_from_a_ready_network_replaces_the_drawing(voila_server, page, 
         page.locator("button.dln-builder-start-button").click()
         page.locator(f'{NODES}[data-name="conv1_conv"]').wait_for(state="visible",
                                                                     timeout=EDIT_TIMEOUT_MS)
-        assert "Started from ResNet-18: 71 layers" in page.locator(
-            ".dln-builder-status").inner_text()
-        assert "71 layers" in page.locator(".dln-builder-summary").inner_text()
+        page.locator(".dln-builder-status", has_text="Started from ResNet-18: 71 layers"
+                     ).wait_for(timeout=EDIT_TIMEOUT_MS)
+        page.locator(".dln-builder-summary", has_text="71 layers").wait_for(
+            timeout=EDIT_TIMEOUT_MS)
         # Repeated blocks are grouped: a drawing of a dozen boxes, not 71.
         n_grouped = page.locator(NODES).count()
         assert page.locator(f"{NODES}.group").count() >= 1 and n_grouped < 20

@@ -81,8 +81,9 @@ def wait_for_training(page, min_epoch=2):
 
 def stop_and_check(page, screenshot):
     page.click(".dln-stop")
-    page.wait_for_function(
-        "() => document.querySelector('.dln-status').textContent === 'Stopped'",
+    page.wait_for_function(  # the status and the button are two updates: wait for both
+        "() => document.querySelector('.dln-status').textContent === 'Stopped'"
+        " && document.querySelector('.dln-stop').textContent === 'Stopped'",
         timeout=STOP_TIMEOUT_MS,
     )
     stopped = progress(page)
