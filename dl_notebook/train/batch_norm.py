@@ -113,13 +113,14 @@ def update_batch_norm(net, data, batch_size=32, max_batches=None):
         for count, x in enumerate(_input_batches(data, int(batch_size))):
             if max_batches is not None and count >= max_batches:
                 break
-            if int(x.shape[0]) == 0:
+            n = int(x.shape[0])
+            if n == 0:
                 continue
             model(x, training=True)
             for layer, (mean, var) in zip(layers, sums):
-                mean += int(x.shape[0]) * layer.moving_mean.numpy()
-                var += int(x.shape[0]) * layer.moving_variance.numpy()
-            seen += int(x.shape[0])
+                mean += n * layer.moving_mean.numpy()
+                var += n * layer.moving_variance.numpy()
+            seen += n
         if seen == 0:
             raise InvalidArgumentError("update_batch_norm: the data has no examples.")
     except BaseException:  # an interrupted or empty pass leaves the statistics as they were
