@@ -7,10 +7,10 @@ the dataset. A file that cannot be decoded (damaged image data past a
 whole-looking header, or a file changed since loading) is left out with its
 label. Each batch compares, in the graph, how many files went in and how
 many images came out; only a batch that lost some calls Python, to note the
-positions missing. At the end of every pass one Python callback records
-those files (the dataset's ``skipped`` and one warning) and leaves them out
-of the dataset. Nothing is dropped without being named, and a pass without
-damaged files runs without entering Python.
+positions missing. As the last batch of a pass comes out, one Python
+callback records those files (the dataset's ``skipped`` and one warning) and
+leaves them out of the dataset. Nothing is dropped without being named, and
+a pass without damaged files enters Python only for that callback.
 """
 
 from __future__ import annotations
