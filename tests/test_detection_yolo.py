@@ -17,18 +17,25 @@ CLASSES = ("circle", "square")
 
 @pytest.fixture(scope="module")
 def trained():
-    """Tiny YOLOv2 (a quarter of the filters) before and after 15 epochs on 128 shapes images."""
-    train = shapes(n=128, image_size=96, kind="detect", classes=CLASSES, seed=1,
+    """Tiny YOLOv2 (a quarter of the filters, stride 16) before and after 5 epochs on 480 images.
+
+    The recipe of ``benchmarks/bench_detection.py`` made small: many distinct images rather
+    than many passes over few, a cosine-decayed rate and objectness weight 10. (15 epochs
+    over 128 images left the held-out mAP@0.5 between 0.01 and 0.05, run to run.)
+    """
+    train = shapes(n=480, image_size=96, kind="detect", classes=CLASSES, seed=1,
                    max_objects=1).to_dataset()
     test = shapes(n=32, image_size=96, kind="detect", classes=CLASSES, seed=2,
                   max_objects=1).to_dataset()
-    anchors = dn.get_anchors(train, n_anchors=3, grid=3).anchors
+    anchors = dn.get_anchors(train, n_anchors=3, grid=6).anchors
     net = dn.applications.TinyYoloV2(class_names=CLASSES, anchors=anchors,
-                                     input_shape=(96, 96, 3), width=0.25)
+                                     input_shape=(96, 96, 3), width=0.25, stride=16)
+    net.head = YoloHead(**{**net.head.config(), "lambda_obj": 10.0})
     before = {name: net.evaluate_object_detection(data).map50
               for name, data in (("train", train), ("test", test))}
-    hist = net.fit(train, test, epochs=15, batch_size=16, live=False, seed=0,
-                   solver=dn.solvers.Adam(learning_rate=3e-3))
+    rate = dn.schedules.CosineDecay(3e-3, decay_steps=5 * 480 // 8, alpha=0.01)
+    hist = net.fit(train, test, epochs=5, batch_size=8, live=False, seed=0,
+                   solver=dn.solvers.Adam(learning_rate=rate))
     return net, hist, (train, test), before
 
 
@@ -84,8 +91,8 @@ def test_tiny_yolo_learns_shapes_through_fit(trained):
     assert frame["loss"].iloc[-1] < 0.35 * frame["loss"].iloc[0]
     after = {"train": net.evaluate_object_detection(train).map50,
              "test": net.evaluate_object_detection(test).map50}
-    assert after["train"] > max(0.05, 5 * before["train"]), (before, after)
-    assert after["test"] > before["test"], (before, after)
+    assert after["train"] > max(0.15, 5 * before["train"]), (before, after)  # 0.31–0.42 seen
+    assert after["test"] > max(0.1, 5 * before["test"]), (before, after)  # 0.27–0.34 seen
 
 
 def test_predict_boxes_scales_boxes_back_to_the_given_images(trained):
