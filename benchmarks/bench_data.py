@@ -11,7 +11,7 @@ Measured, with image_size=(64, 64) and batch_size=32 for both loaders:
 
 * one full pass over every batch of
   ``ImageDataset.from_folder(...).to_tf_dataset()`` and of
-  ``keras.utils.image_dataset_from_directory``, as the median of 5 runs in
+  ``keras.utils.image_dataset_from_directory``, as the median of 9 runs in
   this process, alternating which loader goes first; ours includes the
   folder scan and header check (also shown on its own), Keras includes its
   own scan; the process CPU time of each pass is shown beside it (on a
@@ -51,7 +51,7 @@ N_SMALL = 1_500
 N_CLASSES = 10
 SIZE = 64
 BATCH = 32
-REPEATS = 5
+REPEATS = 9
 CORRUPT_FRACTION = 0.05
 DATA_VERSION = "2"  # change to rebuild the cached images
 

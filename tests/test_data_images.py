@@ -587,3 +587,32 @@ def test_images_already_at_the_size_are_not_resampled(tmp_path, resize):
     x, _ = ds.to_numpy()
     np.testing.assert_array_equal(x[[0, 2]], pixels.astype(np.float32))
     assert x.shape == (4, 6, 5, 3) and np.isfinite(x).all()
+
+
+def test_a_second_pipeline_of_the_same_kind_reuses_the_traced_decoders(tmp_path):
+    from dl_notebook.data import _files
+
+    rng = np.random.default_rng(9)
+    root = _write_tree(tmp_path / "kind", {
+        f"{c}/{i}.png": Image.fromarray(rng.integers(0, 256, (5, 4, 3), dtype=np.uint8))
+        for c in ("a", "b") for i in range(3)})
+    first = ImageDataset.from_folder(root, verbose=False)
+    second = ImageDataset.from_folder(root, verbose=False)
+    decode_one, decode_all, _ = _files._decoders((5, 4), 3, "stretch", "PNG", True, "tf")
+    x1 = np.concatenate([x for x, _ in first.to_tf_dataset(batch_size=4)])
+    traced = decode_all.experimental_get_tracing_count()
+    x2 = np.concatenate([x for x, _ in second.to_tf_dataset(batch_size=2, shuffle=True,
+                                                              seed=0)])
+    assert traced == decode_all.experimental_get_tracing_count() == 1
+    assert decode_one.experimental_get_tracing_count() <= 1  # only a failed batch needs it
+    assert x1.shape == x2.shape == (6, 5, 4, 3)
+    np.testing.assert_array_equal(np.sort(x1.ravel()), np.sort(x2.ravel()))
+
+
+def test_pipelines_run_without_the_tf_data_autotuner(tmp_path):
+    x = np.zeros((4, 5, 5, 3), np.uint8)
+    datasets = [ImageDataset.from_arrays(x, [0, 1, 0, 1]),
+                dn.TabularDataset.from_dataframe(pd.DataFrame({"a": [1., 2.], "y": [0, 1]}),
+                                                 target="y")]
+    for ds in datasets:
+        assert ds.to_tf_dataset(batch_size=2).options().autotune.enabled is False

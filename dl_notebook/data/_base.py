@@ -76,6 +76,25 @@ def check_batch_size(batch_size) -> int:
     return int(batch_size)
 
 
+# Batches made ahead of the consumer by every pipeline's last step.
+PREFETCH_BATCHES = 2
+
+
+def ready(ds):
+    """*ds* with ``PREFETCH_BATCHES`` batches made ahead and ``tf.data`` autotuning off.
+
+    The pipelines set their own parallelism. The autotuner would add about
+    a tenth to the CPU time of a pass, and in about a third of passes its
+    teardown holds the end of the pass for half a second
+    (``benchmarks/bench_data.py`` on two cores).
+    """
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return ds.prefetch(PREFETCH_BATCHES).with_options(options)
+
+
 class Dataset:
     """Base of the dataset kinds; subclasses set ``_labels`` and ``item`` (e.g. ``"image"``)."""
 

@@ -10,7 +10,7 @@ import difflib
 import numpy as np
 
 from ..errors import InvalidArgumentError
-from ._base import check_batch_size
+from ._base import check_batch_size, ready
 
 TASKS = ("auto", "classification", "regression")
 MAX_AUTO_CLASSES = 20  # an integer target with at most this many values is a class label
@@ -131,4 +131,4 @@ def labels_tf_dataset(x, y, task, batch_size, shuffle, seed, features=None):
     if features is not None:  # turn a batch of x into features
         ds = ds.map(lambda x, y: (features(x), y), num_parallel_calls=tf.data.AUTOTUNE,
                     deterministic=True)
-    return ds.prefetch(tf.data.AUTOTUNE)
+    return ready(ds)

@@ -115,7 +115,9 @@ def _has_jpeg_end(path, tail=64):
 
 
 # ----------------------------------------------------------------------------- fast header check
-_HEAD = 512  # bytes read from the start of each file; later structure is read with seeks
+# Bytes read from the start of each file: all of a small image, so that its size and
+# structure need no more system calls; the structure of a larger file is read with seeks.
+_HEAD = 16384
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_IHDR = b"\x00\x00\x00\x0dIHDR"
 _PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the IEND chunk, CRC included, is always this
@@ -217,10 +219,10 @@ def _fast_check(path, max_pixels):
     except OSError as err:
         return None, f"cannot read the file ({err.strerror or err})"
     try:
-        size = os.fstat(fd).st_size
+        head = os.pread(fd, _HEAD, 0)
+        size = len(head) if len(head) < _HEAD else os.fstat(fd).st_size
         if size == 0:
             return None, "empty file (0 bytes)"
-        head = os.pread(fd, _HEAD, 0)
         if head.startswith(_PNG_SIGNATURE):
             info = _png_header(head)
             if info is None:

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import InvalidArgumentError
 from . import _decode
-from ._base import check_batch_size
+from ._base import check_batch_size, ready
 from ._files import tf_decode, tf_resize
 from ._unreadable import diagnose
 
@@ -132,7 +132,7 @@ def make_dataset(ds, batch_size, shuffle, seed, augment, max_boxes):
                 .map(lambda x, b, c, i: (x, b, c, tf.numpy_function(report, [i], tf.bool,
                                                                     stateful=True)))
                 .filter(lambda x, b, c, real: real))
-    return data.map(lambda x, b, c, _: (x, {"boxes": b, "labels": c})).prefetch(2)
+    return ready(data.map(lambda x, b, c, _: (x, {"boxes": b, "labels": c})))
 
 
 def load_image(ds, i):

@@ -6,6 +6,7 @@ pipeline is made, so that a wrong option fails at once with a clear message.
 
 from __future__ import annotations
 
+import functools
 import os
 
 import numpy as np
@@ -13,6 +14,7 @@ import numpy as np
 from .._keras import keras
 from ..errors import InvalidArgumentError
 from . import _decode, _files
+from ._base import ready
 from ._unreadable import diagnose, placeholder
 
 NORMALIZE_MODES = ("minmax", "unit", None)
@@ -41,6 +43,25 @@ def check_normalize(normalize, alpha, beta, offsets, scale, channels):
         return arr
 
     return per_channel("offsets", offsets), per_channel("scale", scale)
+
+
+@functools.lru_cache(maxsize=32)
+def _finisher(normalize, alpha, beta, offsets, scale, *, fuse):
+    """The last step of a batch, as a graph function traced once per setting.
+
+    With *fuse*, the dataset's normalisation (:func:`normalize_batch`); else
+    only the conversion to float32.
+    """
+    import tensorflow as tf
+
+    def finish(x):
+        if not fuse:
+            return tf.cast(x, tf.float32)
+        return normalize_batch(x, normalize, alpha, beta,
+                               *(None if a is None else np.asarray(a, np.float32)
+                                 for a in (offsets, scale)))
+
+    return tf.function(finish, autograph=False)
 
 
 def normalize_batch(images, normalize, alpha, beta, offsets, scale):
@@ -187,29 +208,28 @@ class PipelineMixin:
             self._paths = [self._paths[i] for i in keep]
 
     def _reporter(self):
-        """The ``(missed, end)`` callbacks of :func:`_files.file_batches` for the files now.
+        """The ``report`` callback of :func:`_files.file_batches` for the files now.
 
-        ``missed`` notes the positions of a batch that did not come through;
-        ``end``, at the end of a pass, records those files, names them in one
-        warning and leaves them out of the dataset.
+        It notes the positions of a batch that did not come through; at the
+        end of a pass it records those files, names them in one warning and
+        leaves them out of the dataset.
         """
         paths, infos, budget = list(self._paths), list(self._infos), self._max_pixels
         lost = set()
 
-        def missed(positions, decoded):
+        def report(positions, decoded, ends):
             lost.update(np.setdiff1d(positions, decoded).tolist())
-            return np.bool_(True)
-
-        def end():
+            if not ends:
+                return np.bool_(False)
             found = [(paths[i], diagnose(paths[i], (infos[i].height, infos[i].width), budget))
                      for i in sorted(lost)]
             lost.clear()  # the next pass (an epoch) starts afresh
             if found:
                 self._unreadable.add(found)
                 self._forget_unreadable(p for p, _ in found)
-            return np.bool_(False)
+            return np.bool_(True)
 
-        return missed, end
+        return report
 
     def _decoded(self):
         """A ``tf.data.Dataset`` of in-memory images and the function that resizes one."""
@@ -268,9 +288,8 @@ class PipelineMixin:
         autotune = tf.data.AUTOTUNE
         args = (self.normalize, self.alpha, self.beta, self._offsets, self._scale)
         fuse = normalized and aug is None  # normalise where the batch is made
-
-        def finish(x):
-            return normalize_batch(x, *args) if fuse else tf.cast(x, tf.float32)
+        finish = _finisher(*args[:3], *(None if a is None else tuple(a.tolist())
+                                         for a in args[3:]), fuse=fuse)
 
         files = self._arrays is None
         caching = cache is not None and cache is not False
@@ -302,7 +321,7 @@ class PipelineMixin:
             if normalized:
                 ds = ds.map(lambda x, y: (normalize_batch(x, *args), y),
                             num_parallel_calls=autotune, deterministic=True)
-        return ds.prefetch(autotune)
+        return ready(ds)
 
     def to_numpy(self, *, normalized=True):
         """All images and labels as numpy arrays ``(x float32 N×H×W×C, y int32)``.

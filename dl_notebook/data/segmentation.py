@@ -13,7 +13,7 @@ import numpy as np
 from .._display import FigureDisplay
 from ..errors import InvalidArgumentError
 from . import _decode
-from ._base import Dataset, check_batch_size, check_class_folder
+from ._base import Dataset, check_batch_size, check_class_folder, ready
 from ._masks import (
     check_augment,
     check_palette,
@@ -356,7 +356,7 @@ class SegmentationDataset(Dataset):
                 return tf.clip_by_value(layers(x, training=True), 0.0, 255.0), m
 
             ds = ds.map(change)
-        return ds.prefetch(tf.data.AUTOTUNE)
+        return ready(ds)
 
     def to_numpy(self):
         """All images and masks as ``(float32 (N, H, W, C) 0..255, int32 (N, H, W))``.

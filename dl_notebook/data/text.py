@@ -16,7 +16,7 @@ import numpy as np
 
 from .._keras import keras
 from ..errors import InvalidArgumentError
-from ._base import Dataset, check_batch_size, check_class_folder
+from ._base import Dataset, check_batch_size, check_class_folder, ready
 from ._labels import encode_labels
 
 __all__ = ["TextDataset"]
@@ -405,7 +405,7 @@ class TextDataset(Dataset):
                                                  self._labels.astype(np.int32)))
         if shuffle:
             ds = ds.shuffle(max(1, len(self)), seed=seed, reshuffle_each_iteration=True)
-        return ds.batch(int(batch_size)).prefetch(tf.data.AUTOTUNE)
+        return ready(ds.batch(int(batch_size)))
 
     def to_numpy(self):
         """All token ids and labels as numpy arrays ``(x int32 N×sequence_length, y int32)``.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..data._base import ready
 from ..errors import InvalidArgumentError, ShapeError
 
 __all__ = ["batches", "padded", "as_arrays"]
@@ -118,4 +119,4 @@ def batches(data, batch_size, shuffle, seed, input_size):
     stream = tf.data.Dataset.from_tensor_slices((images, {"boxes": boxes, "labels": labels}))
     if shuffle:
         stream = stream.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-    return stream.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    return ready(stream.batch(batch_size))

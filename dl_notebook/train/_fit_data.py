@@ -14,6 +14,7 @@ import weakref
 import numpy as np
 
 from .._keras import keras
+from ..data._base import ready
 from ..errors import InvalidArgumentError, ShapeError
 
 _LOSSES = {"mse": "mse", "mae": "mae", "huber": "huber", "poisson": "poisson"}
@@ -142,7 +143,7 @@ class FitData:
         stream = tf.data.Dataset.from_tensor_slices(tf.constant(seeds, tf.int64))
         # Repeated so that files found unreadable while training (one batch fewer) never
         # leave Keras short of data in the last epoch.
-        return {"x": stream.flat_map(epoch).repeat().prefetch(tf.data.AUTOTUNE),
+        return {"x": ready(stream.flat_map(epoch).repeat()),
                 "steps_per_epoch": self.batches_per_epoch(batch_size)}
 
     def validation(self, batch_size):
