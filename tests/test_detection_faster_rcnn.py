@@ -12,8 +12,11 @@ from dl_notebook.errors import InvalidArgumentError, ShapeError
 
 CLASSES = ("circle", "square")
 EPOCHS = 15
-LEARNING_RATE = 3e-3
-MARGIN = 0.05  # measured: untrained 0.001-0.007, trained (15 epochs) about 0.1
+TRAIN_IMAGES = 96
+LEARNING_RATE = 3e-3  # the peak of a cosine decay to 1 %
+# Measured: untrained 0.001-0.007; trained 0.28-0.36 over three seeds (48 images at a
+# constant rate gave 0.05-0.16).
+MARGIN = 0.15
 
 
 def test_anchors_are_centred_on_cells_with_their_scale_and_ratio():
@@ -122,7 +125,7 @@ def _truth(data):
 
 
 def test_small_faster_rcnn_learns_shapes():
-    train = shapes(n=48, image_size=64, kind="detect", classes=CLASSES, seed=1)
+    train = shapes(n=TRAIN_IMAGES, image_size=64, kind="detect", classes=CLASSES, seed=1)
     test = shapes(n=32, image_size=64, kind="detect", classes=CLASSES, seed=2)
     net = dn.applications.FasterRCNN(class_names=CLASSES, input_shape=(64, 64, 3),
                                      anchor_scales=(12, 24), n_proposals=32, fc_units=64)
@@ -132,8 +135,10 @@ def test_small_faster_rcnn_learns_shapes():
         return dn.evaluate_detections(_truth(test), found).map50
 
     before = map50()
+    rate = dn.schedules.CosineDecay(LEARNING_RATE, decay_steps=EPOCHS * TRAIN_IMAGES // 8,
+                                    alpha=0.01)
     history = net.fit(train, epochs=EPOCHS, batch_size=8, seed=0,
-                      solver=dn.solvers.Adam(learning_rate=LEARNING_RATE))
+                      solver=dn.solvers.Adam(learning_rate=rate))
     rows = history.rows
     for part in ("rpn_obj_loss", "rpn_box_loss", "cls_loss", "box_loss"):
         assert part in rows[0]
