@@ -12,11 +12,13 @@ Measured, with image_size=(64, 64) and batch_size=32 for both loaders:
 * one full pass over every batch of
   ``ImageDataset.from_folder(...).to_tf_dataset()`` and of
   ``keras.utils.image_dataset_from_directory``, as the median of 9 runs in
-  this process, alternating which loader goes first; ours includes the
+  this process, each loader going first in turn; ours includes the
   folder scan and header check (also shown on its own), Keras includes its
   own scan; the process CPU time of each pass is shown beside it (on a
   shared machine it varies less than the wall time), and the ratio of each
-  round's two back-to-back passes;
+  round's two back-to-back passes. Keras' loader runs a second time with
+  ``tf.data``'s autotuner off, as ours runs: the autotuner adds CPU time and
+  can hold the end of a pass for about half a second;
 * peak resident memory (``ru_maxrss``) of a fresh process per loader and
   folder size (1,500 and 6,000), after the imports and at the end;
 * the corrupt copy: what each loader does with it.
@@ -189,16 +191,30 @@ def _cpu_seconds():
     return usage.ru_utime + usage.ru_stime
 
 
-def run_keras(path):
+def run_keras(path, autotune=True):
     from dl_notebook._keras import keras
 
-    load, ds = timed(lambda: keras().utils.image_dataset_from_directory(
-        path, image_size=(SIZE, SIZE), batch_size=BATCH, shuffle=False, verbose=False))
+    def make():
+        ds = keras().utils.image_dataset_from_directory(
+            path, image_size=(SIZE, SIZE), batch_size=BATCH, shuffle=False, verbose=False)
+        if not autotune:
+            import tensorflow as tf
+
+            options = tf.data.Options()
+            options.autotune.enabled = False
+            ds = ds.with_options(options)
+        return ds
+
+    load, ds = timed(make)
     iterate, (images, _) = timed(lambda: consume(ds))
     return {"total": load + iterate, "load": load, "images": images}
 
 
-LOADERS = {"ours": run_ours, "keras": run_keras}
+def run_keras_without_autotune(path):
+    return run_keras(path, autotune=False)
+
+
+LOADERS = {"ours": run_ours, "keras": run_keras, "keras_fixed": run_keras_without_autotune}
 
 
 def warm_up():
@@ -280,16 +296,18 @@ def keras_on_corrupt(path):
 # ----------------------------------------------------------------------------- main
 def main():
     full, small, corrupt = prepare_data()
-    names = {"ours": "ImageDataset.from_folder", "keras": "image_dataset_from_directory"}
+    names = {"ours": "ImageDataset.from_folder", "keras": "image_dataset_from_directory",
+             "keras_fixed": "  the same, autotuner off"}
 
     # Fresh processes first, while this one is still small (see in_subprocess).
-    memory = [(k, n, in_subprocess(k, path)) for k in names
+    memory = [(k, n, in_subprocess(k, path)) for k in ("ours", "keras")
               for n, path in ((N_SMALL, small), (N_IMAGES, full))]
 
     warm_up()
-    runs = {"ours": [], "keras": []}
+    runs = {k: [] for k in names}
+    order = list(names)
     for r in range(REPEATS):
-        for loader in (["ours", "keras"] if r % 2 == 0 else ["keras", "ours"]):
+        for loader in order[r % 3:] + order[:r % 3]:  # each loader first in turn
             before = _cpu_seconds()
             result = LOADERS[loader](full)
             result["cpu"] = _cpu_seconds() - before
@@ -301,7 +319,7 @@ def main():
     cpu = {k: statistics.median(v["cpu"] for v in runs[k]) for k in runs}
 
     print(f"\nOne pass over {N_IMAGES:,} {SIZE}x{SIZE} PNGs, batch {BATCH}; median of {REPEATS} "
-          f"(alternating order); {os.cpu_count()} CPUs")
+          f"(each loader first in turn); {os.cpu_count()} CPUs")
     head = (f"{'loader':<28} {'images':>7} {'scan s':>7} {'pass s':>7} {'total s':>8} "
             f"{'images/s':>9} {'CPU s':>6}")
     print(head)
@@ -315,8 +333,11 @@ def main():
           "batch")
     print(f"CPU time ratio (keras / ours): {cpu['keras'] / cpu['ours']:.2f} (above 1: ours "
           "spends less CPU per image)")
+    print(f"ratio against Keras' loader with tf.data's autotuner off (as ours runs): "
+          f"{rate['ours'] / rate['keras_fixed']:.2f}; the autotuner can hold the end of a pass "
+          "for about half a second")
     paired = [k["total"] / o["total"] for o, k in zip(runs["ours"], runs["keras"])]
-    print("ratio in each round (the two passes run back to back): "
+    print("ratio in each round (ours against Keras in the same round): "
           + " ".join(f"{r:.2f}" for r in paired) + f"; median {statistics.median(paired):.2f}")
 
     reset = all(m["peak_reset"] for _, _, m in memory)
