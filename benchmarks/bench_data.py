@@ -21,6 +21,8 @@ Measured, with image_size=(64, 64) and batch_size=32 for both loaders:
   can hold the end of a pass for about half a second;
 * peak resident memory (``ru_maxrss``) of a fresh process per loader and
   folder size (1,500 and 6,000), after the imports and at the end;
+* later passes over one dataset, as a training run's later epochs see it
+  (no scan and no pipeline to build);
 * the corrupt copy: what each loader does with it.
 
 Target: ours at least as many images/s as Keras (ratio >= 1.0), scan and
@@ -191,6 +193,14 @@ def _cpu_seconds():
     return usage.ru_utime + usage.ru_stime
 
 
+def later_passes(make, passes=3):
+    """Seconds of passes 2..*passes* over one dataset from *make()*, as in later epochs."""
+    ds = make()
+    consume(ds)
+    seconds, _ = timed(lambda: [consume(ds) for _ in range(passes - 1)])
+    return seconds / (passes - 1)
+
+
 def run_keras(path, autotune=True):
     from dl_notebook._keras import keras
 
@@ -353,6 +363,21 @@ def main():
         growth = f"{m['peak_mb'] - after:7.0f}" if after is not None else f"{'-':>7}"
         print(f"{names[k]:<28} {n:>7,} {m['imports_peak_mb']:12.0f} "
               f"{after if after is not None else float('nan'):17.0f} {m['peak_mb']:12.0f} {growth}")
+
+    print("\nLater passes over one dataset (as in epochs 2 and 3 of training), median of 3 "
+          "rounds:")
+    from dl_notebook._keras import keras
+    from dl_notebook.data import ImageDataset
+
+    makers = {"ours": lambda: ImageDataset.from_folder(full, image_size=(SIZE, SIZE),
+                                                        verbose=False).to_tf_dataset(BATCH),
+              "keras": lambda: keras().utils.image_dataset_from_directory(
+                  full, image_size=(SIZE, SIZE), batch_size=BATCH, shuffle=False,
+                  verbose=False)}
+    later = {k: statistics.median(later_passes(m) for _ in range(3)) for k, m in makers.items()}
+    for k, seconds in later.items():
+        print(f"{names[k]:<28} {seconds:6.2f} s a pass, {N_IMAGES / seconds:7.0f} images/s")
+    print(f"ratio (images/s ours / keras): {later['keras'] / later['ours']:.2f}")
 
     n_bad = int(N_IMAGES * CORRUPT_FRACTION)
     print(f"\nCorrupt copy: {N_IMAGES:,} files, {n_bad} corrupt (zero-byte / truncated PNG / "
