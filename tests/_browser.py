@@ -1,7 +1,9 @@
-"""Helpers shared by the browser tests: a notebook file on disk, and JupyterLab page steps
-(open a notebook, wait for an idle kernel, run a cell)."""
+"""Helpers shared by the browser tests: a notebook file on disk, the values it printed, and
+JupyterLab page steps (open a notebook, wait for an idle kernel, run a cell)."""
 
 from __future__ import annotations
+
+import json
 
 import nbformat
 
@@ -17,6 +19,23 @@ def write_notebook(path, *cells):
     nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
     nbformat.write(nb, str(path))
     return path
+
+
+def printed(page, *keys, timeout_ms=60_000):
+    """The values a notebook printed as ``KEY=json`` lines, once every one of *keys* shows.
+
+    The whole page's text is read: the lines of one cell may arrive in several output
+    messages, each drawn as an element of its own.
+    """
+    page.wait_for_function(
+        "keys => keys.every(key => document.body.innerText.includes(key + '='))",
+        arg=list(keys), timeout=timeout_ms)
+    values = {}
+    for line in page.locator("body").inner_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip() in keys:
+            values[key.strip()] = json.loads(value)
+    return values
 
 
 def wait_for_kernel(page, *, timeout_ms):

@@ -12,10 +12,8 @@ a dark casing under it, so that a red box shows on a red image.
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from _browser import write_notebook
+from _browser import printed, write_notebook
 
 PAGE_TIMEOUT_MS = 120_000
 ACTION_TIMEOUT_MS = 60_000
@@ -25,8 +23,11 @@ SETUP = """\
 %load_ext dl_notebook
 import json
 
+import keras
+
 import dl_notebook as dn
 
+keras.utils.set_random_seed(0)  # the same starting weights at every run
 data = dn.datasets.shapes(n=16, image_size=64, kind="detect", max_objects=2,
                           seed=1).to_dataset()
 net = dn.applications.FasterRCNN(class_names=data.class_names, input_shape=(64, 64, 3),
@@ -60,13 +61,6 @@ print("LABELS=" + json.dumps([{"missed": t["labels"][e["missed"]].tolist(),
 print("CLASSES=" + json.dumps(data.class_names))
 """
 BROWSER = ".dln-detection-browser"
-
-
-def printed(page):
-    """The values the notebook printed as ``KEY=json`` lines."""
-    text = page.locator("text=/ERRORS=/").first.inner_text()
-    pairs = (line.split("=", 1) for line in text.splitlines() if line[:1].isupper() and "=" in line)
-    return {key.strip(): json.loads(value) for key, value in pairs}
 
 
 def state(page):
@@ -129,7 +123,7 @@ def test_voila_detect_shows_boxes_filters_with_python_counts_and_pages(
     try:
         page.locator(f"{BROWSER} .dln-db-card").first.wait_for(
             state="visible", timeout=PAGE_TIMEOUT_MS)
-        values = printed(page)
+        values = printed(page, "BOXES", "ERRORS", "LABELS", "CLASSES")
         boxes, errors = values["BOXES"], values["ERRORS"]
         assert len(boxes) == len(errors) == 16
         totals = {kind: sum(e[kind] for e in errors) for kind in KINDS}

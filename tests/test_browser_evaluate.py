@@ -8,10 +8,8 @@ thumbnails and that the arrow key pages.
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from _browser import write_notebook
+from _browser import printed, write_notebook
 
 PAGE_TIMEOUT_MS = 120_000
 ACTION_TIMEOUT_MS = 60_000
@@ -20,12 +18,14 @@ PAGE_SIZE = 6
 SETUP = """\
 import json
 
+import keras
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.metrics import confusion_matrix
 
 import dl_notebook as dn
 
+keras.utils.set_random_seed(0)  # the same starting weights at every run
 L = dn.layers
 d = load_digits()
 data = dn.ImageDataset.from_arrays(d.images * 16, d.target)
@@ -46,13 +46,6 @@ BROWSER_CELL = f'res.browse("M", page_size={PAGE_SIZE})'
 
 CM_BROWSER = ".widget-vbox:has(.dln-cm) .dln-browser"
 M_BROWSER = ".dln-browser:not(.widget-vbox:has(.dln-cm) .dln-browser)"
-
-
-def printed(page):
-    """The values the notebook printed as ``KEY=json`` lines."""
-    text = page.locator("text=/COUNTS=/").first.inner_text()
-    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line)
-    return {key.strip(): json.loads(value) for key, value in pairs}
 
 
 def wait_for_summary(page, selector, text):
@@ -100,7 +93,7 @@ def test_voila_matrix_click_browses_the_cell_and_browser_pages_with_heatmaps(
         m_browser = page.locator(M_BROWSER)
         m_browser.locator(".dln-card").first.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
         page.screenshot(path=str(tmp_path / "evaluate-loaded.png"), full_page=True)
-        values = printed(page)
+        values = printed(page, "COUNTS", "MISCLASSIFIED")
         counts, misclassified = values["COUNTS"], values["MISCLASSIFIED"]
         assert misclassified > PAGE_SIZE, "the model makes too few mistakes to page through"
 

@@ -210,7 +210,10 @@ def fit(net, data, valid_data=None, epochs=10, batch_size=32, solver=None, lr_sc
         resume: continue from the newest complete checkpoint in
             *checkpoint_dir* with the solver settings given now (see
             :mod:`dl_notebook.train._resume`; fallbacks are announced).
-        seed: random seed; the same seed gives the same history.
+        seed: random seed; the same seed gives the same history from the
+            same starting weights. A network draws its weights when it is
+            built: call ``keras.utils.set_random_seed`` before building it
+            to fix those too.
         strategy: ``"mirrored"``, ``"multiworker"`` or a ``tf.distribute.Strategy``.
         loss, metrics: Keras loss and metrics instead of the inferred ones
             (sparse / categorical / binary cross-entropy with accuracy for
