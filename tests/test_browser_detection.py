@@ -2,12 +2,12 @@
 
 One notebook trains a small Faster R-CNN briefly on 16 shapes images, picks the highest
 score at which its boxes are a mix of matched, missed, false and badly placed ones, shows
-``%dl detect net data --score {score}`` and
-prints ``dn.detection_errors`` of the boxes it bound. One page load then checks what a
-user sees: the images with their boxes drawn, the filter buttons' counts equal to the
-Python ones, each filter showing exactly the images with such boxes (drawn thicker), the
-class picker narrowing a filter to one class, and paging forward and back. Each box has
-a dark casing under it, so that a red box shows on a red image.
+``%dl detect net data --score {score}`` and prints ``dn.detection_errors`` of the boxes it
+bound. One page load then checks what a user sees: the images with their boxes drawn, the
+filter buttons' counts equal to the Python ones, each filter showing exactly the images
+with such boxes (drawn thicker), the class picker narrowing a filter to one class, and
+paging forward and back. Each box has a dark casing under it, so that a red box shows on
+a red image.
 """
 
 from __future__ import annotations
